@@ -1,0 +1,5 @@
+"""``python -m openwmi``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,5 @@
+"""``python -m openwmi.cli``."""
+
+from ._main import main
+
+main()

@@ -1,0 +1,192 @@
+"""The ``openwmi`` command line: a click group with one module per noun.
+
+Owns global options, connection set-up and the error → exit code mapping
+(a ``WbemError`` prints its HRESULT name and message on stderr and exits 1;
+Ctrl-C exits 130; never a traceback). Imports client (and server to start
+it), never engine or manager internals.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+
+from .. import __version__
+from ..client import Services, connect
+from ..errors import WbemError
+from ._render import FORMATS, render
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
+__all__ = ["cli", "main"]
+
+
+class _Ctx:
+    def __init__(self, repository: str | None, namespace: str, fmt: str) -> None:
+        self.repository = repository
+        self.namespace = namespace
+        self.fmt = fmt
+        self.console = Console(soft_wrap=True)
+
+    @contextmanager
+    def services(self) -> Iterator[Services]:
+        svc = connect(namespace=self.namespace, repository=self.repository)
+        try:
+            yield svc
+        finally:
+            svc.close()
+
+    def show(self, objects: Iterable[Any]) -> int:
+        count = 0
+        for n in render(objects, self.fmt, self.console):
+            count += n
+        return count
+
+
+_pass = click.make_pass_decorator(_Ctx)
+
+
+def _common(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--namespace/--repository/--format on every command (also accepted globally)."""
+    f = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="Output format (default: table).",
+    )(f)
+    f = click.option(
+        "--repository",
+        "-r",
+        default=None,
+        metavar="PATH",
+        help="SQLite repository file (default: the user's data directory).",
+    )(f)
+    f = click.option(
+        "--namespace", "-n", default=None, help="Namespace (default root/cimv2)."
+    )(f)
+    return f
+
+
+def _apply(
+    ctx: _Ctx, namespace: str | None, repository: str | None, fmt: str | None
+) -> _Ctx:
+    return _Ctx(
+        repository or ctx.repository, namespace or ctx.namespace, fmt or ctx.fmt
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="openwmi")
+@click.option(
+    "--namespace", "-n", default="root/cimv2", show_default=True, help="Namespace."
+)
+@click.option(
+    "--repository",
+    "-r",
+    default=None,
+    metavar="PATH",
+    help="SQLite repository file (default: $OPENWMI_REPOSITORY or the user's data dir).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
+)
+@click.pass_context
+def cli(ctx: click.Context, namespace: str, repository: str | None, fmt: str) -> None:
+    """openwmi: WMI's object manager for Linux (CIM model, WQL, providers, events)."""
+    ctx.obj = _Ctx(repository, namespace, fmt)
+
+
+@cli.command()
+@_common
+@_pass
+def namespaces(
+    ctx: _Ctx, namespace: str | None, repository: str | None, fmt: str | None
+) -> None:
+    """List every namespace."""
+    c = _apply(ctx, namespace, repository, fmt)
+    with c.services() as svc:
+        c.show({"Name": n} for n in svc.manager.list_namespaces())
+
+
+@cli.command()
+@click.argument("superclass", required=False)
+@click.option("--shallow", is_flag=True, help="Only immediate subclasses.")
+@_common
+@_pass
+def classes(
+    ctx: _Ctx,
+    superclass: str | None,
+    shallow: bool,
+    namespace: str | None,
+    repository: str | None,
+    fmt: str | None,
+) -> None:
+    """List classes (below SUPERCLASS if given)."""
+    from ..constants import WBEM_FLAG_SHALLOW
+
+    c = _apply(ctx, namespace, repository, fmt)
+    with c.services() as svc:
+        c.show(svc.create_class_enum(superclass, WBEM_FLAG_SHALLOW if shallow else 0))
+
+
+@cli.command()
+@click.argument("path")
+@_common
+@_pass
+def get(
+    ctx: _Ctx, path: str, namespace: str | None, repository: str | None, fmt: str | None
+) -> None:
+    """Show one class or instance by object path (e.g. 'Cls.Key="v"')."""
+    c = _apply(
+        ctx, namespace, repository, fmt or ("mof" if ctx.fmt == "table" else None)
+    )
+    with c.services() as svc:
+        c.show([svc.get_object(path)])
+
+
+@cli.command(name="enum")
+@click.argument("classname")
+@click.option("--shallow", is_flag=True, help="Only instances of CLASSNAME itself.")
+@_common
+@_pass
+def enum_(
+    ctx: _Ctx,
+    classname: str,
+    shallow: bool,
+    namespace: str | None,
+    repository: str | None,
+    fmt: str | None,
+) -> None:
+    """Enumerate the instances of CLASSNAME (and its subclasses)."""
+    from ..constants import WBEM_FLAG_SHALLOW
+
+    c = _apply(ctx, namespace, repository, fmt)
+    with c.services() as svc:
+        c.show(svc.create_instance_enum(classname, WBEM_FLAG_SHALLOW if shallow else 0))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning WbemError into a message and exit 1."""
+    err = Console(stderr=True, soft_wrap=True)
+    try:
+        cli.main(args=argv, prog_name="openwmi", standalone_mode=False)
+    except WbemError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        err.print("cancelled", markup=False)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("cancelled", markup=False)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
