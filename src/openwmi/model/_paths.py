@@ -47,7 +47,7 @@ def _key_identity(value: Any) -> Any:
     if isinstance(value, str):
         return ("s", value.casefold())
     if isinstance(value, ObjectPath):
-        return ("p", value)
+        return ("p", value.identity())
     if isinstance(value, bool):
         return ("b", value)
     if isinstance(value, (int, float)):
