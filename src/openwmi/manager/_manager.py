@@ -16,9 +16,11 @@ Rule 3: objects handed to callers are theirs: classes are copies, instances are
 
 from __future__ import annotations
 
+import inspect
 import platform
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..constants import (
     WBEM_FLAG_CREATE_ONLY,
@@ -56,10 +58,9 @@ from ..model import (
 )
 from ..repository import SQLiteRepository, key_id, normalize_namespace
 from ._flags import check_flags
+from ._methods import exec_method
+from ._providers import ProviderRegistry, call_provider, provider_instances, to_instance
 from ._system import SYSTEM_NAMESPACES, system_classes
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 __all__ = ["ObjectManager"]
 
@@ -78,7 +79,34 @@ class ObjectManager:
     ) -> None:
         self.repository = repository
         self.server = server or platform.node() or "localhost"
+        self.providers = ProviderRegistry()
         self._bootstrap()
+
+    # --- providers ---------------------------------------------------------------------
+    def register_provider(self, namespace: str, classname: str, provider: Any) -> None:
+        """Serve ``classname`` (exact class) from ``provider`` (see ``_providers``)."""
+        ns = self.check_namespace(namespace)
+        cls = self._class(ns, classname)
+        self.providers.register(ns, cls.name, provider)
+
+    def exec_method(
+        self,
+        namespace: str,
+        path: str | ObjectPath,
+        method: str,
+        in_params: Any = None,
+        flags: int = 0,
+        ctx: Any = None,
+    ) -> CIMInstance:
+        """ExecMethod: validate, call the class's method provider, return the
+        ``__PARAMETERS`` out-parameters instance (spec §4.2 opnum 24)."""
+        check_flags("ExecMethod", flags)
+        ns, parsed = self.parse_path(namespace, path)
+        cls = self._class(ns, parsed.classname)
+        if parsed.is_instance:
+            self._instance_key(ns, cls, parsed)
+        provider = self.providers.get(ns, cls.name)
+        return exec_method(cls, parsed, method, in_params, provider, ctx)
 
     # --- bootstrap -------------------------------------------------------------------
     def _bootstrap(self) -> None:
@@ -337,7 +365,11 @@ class ObjectManager:
         return ns, parsed
 
     def get_object(
-        self, namespace: str, path: str | ObjectPath | None, flags: int = 0
+        self,
+        namespace: str,
+        path: str | ObjectPath | None,
+        flags: int = 0,
+        ctx: Any = None,
     ) -> Any:
         """GetObject: a class, an instance, or an empty class object for a null path."""
         check_flags("GetObject", flags)
@@ -347,7 +379,7 @@ class ObjectManager:
         ns, parsed = self.parse_path(namespace, path)
         if parsed.is_class:
             return self.get_class(ns, parsed.classname)
-        return self.get_instance(ns, parsed)
+        return self.get_instance(ns, parsed, ctx)
 
     def _instance_key(self, ns: str, cls: CIMClass, path: ObjectPath) -> str:
         """Check a path's keys against the class and give the repository key id."""
@@ -384,20 +416,33 @@ class ObjectManager:
             )
         return key_id(cls, values)
 
-    def get_instance(self, namespace: str, path: str | ObjectPath) -> CIMInstance:
+    def get_instance(
+        self, namespace: str, path: str | ObjectPath, ctx: Any = None
+    ) -> CIMInstance:
         ns, parsed = self.parse_path(namespace, path)
         cls = self._class(ns, parsed.classname)
+        provider = self.providers.get(ns, cls.name)
+        if provider is not None:
+            self._instance_key(ns, cls, parsed)
+            found = call_provider(provider, "get_instance", cls, ctx, parsed)
+            if found is None:
+                raise NotFoundError(
+                    f"{parsed.relpath} not found (provider of {cls.name})"
+                )
+            inst = to_instance(cls, found, cls.namespace or ns)
+            inst.server = self.server
+            return inst
         if cls.name.lower() == _NAMESPACE_CLASS:
             name = str(parsed.keybindings[0][1]) if parsed.keybindings else ""
             if name.lower() not in (c.lower() for c in self.child_namespaces(ns)):
                 raise NotFoundError(f"namespace {name!r} does not exist under {ns}")
             return self._namespace_instance(ns, name)
         kid = self._instance_key(ns, cls, parsed)
-        inst = self.repository.get_instance(ns, cls, kid)
-        if inst is None:
+        stored = self.repository.get_instance(ns, cls, kid)
+        if stored is None:
             raise NotFoundError(f"{parsed.relpath} not found in {ns}")
-        inst.server = self.server
-        return inst
+        stored.server = self.server
+        return stored
 
     # --- instances --------------------------------------------------------------------
     def spawn_instance(
@@ -450,7 +495,9 @@ class ObjectManager:
             )
         return out
 
-    def put_instance(self, namespace: str, inst: CIMInstance, flags: int = 0) -> str:
+    def put_instance(
+        self, namespace: str, inst: CIMInstance, flags: int = 0, ctx: Any = None
+    ) -> str:
         """Create or update an instance; returns its relative path (spec §4.2).
 
         Raises:
@@ -478,6 +525,11 @@ class ObjectManager:
         if cls.name.startswith("__"):
             raise InvalidOperationError(f"PutInstance: {cls.name} is a system class")
         values = self._checked_values(cls, inst)
+        provider = self.providers.get(ns, cls.name)
+        if provider is not None:
+            checked = CIMInstance.trusted(cls, values, namespace=cls.namespace)
+            result = call_provider(provider, "put_instance", cls, ctx, checked, flags)
+            return str(result) if result is not None else str(checked.path.relpath)  # type: ignore[union-attr]  # keys checked above
         kid = key_id(cls, values)
         repo = self.repository
         with repo.transaction():
@@ -533,7 +585,11 @@ class ObjectManager:
         return f'__NAMESPACE.Name="{name}"'
 
     def delete_instance(
-        self, namespace: str, path: str | ObjectPath | None, flags: int = 0
+        self,
+        namespace: str,
+        path: str | ObjectPath | None,
+        flags: int = 0,
+        ctx: Any = None,
     ) -> None:
         """Delete one instance (a ``__NAMESPACE`` instance deletes that namespace)."""
         check_flags("DeleteInstance", flags)
@@ -553,12 +609,16 @@ class ObjectManager:
             self.repository.delete_namespace(target)
             return
         kid = self._instance_key(ns, cls, parsed)
+        provider = self.providers.get(ns, cls.name)
+        if provider is not None:
+            call_provider(provider, "delete_instance", cls, ctx, parsed)
+            return
         if not self.repository.delete_instance(ns, cls.name, kid):
             raise NotFoundError(f"DeleteInstance: {parsed.relpath} not found in {ns}")
 
     def create_instance_enum(
-        self, namespace: str, classname: str, flags: int = 0
-    ) -> Iterator[CIMInstance]:
+        self, namespace: str, classname: str, flags: int = 0, ctx: Any = None
+    ) -> Iterator[CIMInstance] | AsyncIterator[CIMInstance]:
         """Instances of ``classname`` (DEEP: and of its subclasses, each with its own
         properties; SHALLOW or DIRECT_READ: this class only)."""
         check_flags("CreateInstanceEnum", flags)
@@ -573,6 +633,8 @@ class ObjectManager:
         classes = [cls]
         if not flags & (WBEM_FLAG_SHALLOW | WBEM_FLAG_DIRECT_READ):
             classes += self.repository.subclasses(ns, cls.name, deep=True)
+        if self.providers:
+            return self._chain(ns, classes, ctx)
         return self._iter_classes(ns, classes)
 
     def _iter_classes(self, ns: str, classes: list[CIMClass]) -> Iterator[CIMInstance]:
@@ -582,6 +644,57 @@ class ObjectManager:
             for inst in repo.iter_instances(ns, cls):
                 object.__setattr__(inst, "server", server)
                 yield inst
+
+    def _chain(
+        self, ns: str, classes: list[CIMClass], ctx: Any
+    ) -> Iterator[CIMInstance] | AsyncIterator[CIMInstance]:
+        """Repository classes and provider classes in one stream; async when any
+        provider is async. Iterators are opened lazily, one class at a time."""
+        parts: list[Any] = []
+        for cls in classes:
+            provider = self.providers.get(ns, cls.name)
+            if provider is None:
+                parts.append(("repo", cls))
+            else:
+                parts.append(("prov", provider, cls))
+        if any(p[0] == "prov" and _is_async_enum(p[1]) for p in parts):
+            return self._achain(ns, parts, ctx)
+        return self._schain(ns, parts, ctx)
+
+    def _open(self, ns: str, part: Any, ctx: Any) -> Any:
+        if part[0] == "repo":
+            return self._iter_classes(ns, [part[1]])
+        return provider_instances(part[1], part[2], part[2].namespace or ns, ctx)
+
+    def _schain(self, ns: str, parts: list[Any], ctx: Any) -> Iterator[CIMInstance]:
+        for part in parts:
+            it = self._open(ns, part, ctx)
+            try:
+                for inst in it:
+                    inst.server = self.server
+                    yield inst
+            finally:
+                it.close()
+
+    async def _achain(
+        self, ns: str, parts: list[Any], ctx: Any
+    ) -> AsyncIterator[CIMInstance]:
+        for part in parts:
+            it = self._open(ns, part, ctx)
+            if hasattr(it, "__aiter__"):
+                try:
+                    async for inst in it:
+                        inst.server = self.server
+                        yield inst
+                finally:
+                    await it.aclose()
+            else:
+                try:
+                    for inst in it:  # repository/sync provider parts run on this loop
+                        inst.server = self.server
+                        yield inst
+                finally:
+                    it.close()
 
     # --- associations -----------------------------------------------------------------
     def _association_classes(self, ns: str, assoc_class: str | None) -> list[CIMClass]:
@@ -709,3 +822,8 @@ def _keys(cls: CIMClass) -> list[str]:
 def _only_additions(old: CIMClass, new: CIMClass) -> bool:
     before = set(_structure(old))
     return before <= set(_structure(new)) and _keys(old) == _keys(new)
+
+
+def _is_async_enum(provider: Any) -> bool:
+    fn = getattr(provider, "enumerate_instances", None)
+    return inspect.isasyncgenfunction(fn) or inspect.iscoroutinefunction(fn)
