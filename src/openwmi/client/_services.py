@@ -1,8 +1,10 @@
 """``Services``: the IWbemServices-style API (snake_case, one method per operation).
 
-Owns the public synchronous API over a source of operations: today the
-embedded object manager. Imports manager (embedded source), model, errors;
-never server.
+Owns the public API over a source of operations (today the embedded object
+manager): synchronous, semisynchronous (``WBEM_FLAG_RETURN_IMMEDIATELY`` →
+``Enumerator`` / ``CallResult``), asynchronous with sinks and
+``cancel_async_call``, all on one call engine. Imports engine, manager
+(embedded source), model, errors; never server.
 
 Every method validates its arguments before touching anything, raises a
 ``WbemError`` subclass on failure, and is safe to call from several threads.
@@ -11,15 +13,27 @@ Every method validates its arguments before touching anything, raises a
 from __future__ import annotations
 
 import threading
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ShuttingDownError
+from ..constants import WBEM_FLAG_RETURN_IMMEDIATELY, WBEM_FLAG_SEND_STATUS
+from ..engine import (
+    CallResult,
+    Engine,
+    Enumerator,
+    ObjectSink,
+    run_sync,
+    start_call_result,
+    start_enumerator,
+)
+from ..errors import HResult, InvalidParameterError, ShuttingDownError
+from ..manager import check_flags
+from ..model import CIMClass, CIMInstance, ObjectPath
+from ._local import Enumerate, LocalSource, SingleCall
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from ..manager import ObjectManager
-    from ..model import CIMClass, CIMInstance, ObjectPath
+    from ._aio import AioServices
 
 __all__ = ["Services"]
 
@@ -32,11 +46,19 @@ class Services:
     connection that created the manager closes it for all of them.
     """
 
-    def __init__(self, manager: ObjectManager, namespace: str, *, owner: bool) -> None:
+    def __init__(
+        self,
+        manager: ObjectManager,
+        namespace: str,
+        *,
+        owner: bool,
+        shared: _Shared | None = None,
+    ) -> None:
         self._manager = manager
         self._namespace = manager.check_namespace(namespace)
         self._owner = owner
         self._closed = threading.Event()
+        self._shared = shared if shared is not None else _Shared(manager)
 
     # --- lifecycle ---------------------------------------------------------------------
     @property
@@ -54,6 +76,7 @@ class Services:
             return
         self._closed.set()
         if self._owner:
+            self._shared.close()
             self._manager.close()
 
     def __enter__(self) -> Services:
@@ -75,7 +98,7 @@ class Services:
         if it does not exist)."""
         self._check_open()
         target = self._manager.open_namespace(self._namespace, name, flags)
-        return Services(self._manager, target, owner=False)
+        return Services(self._manager, target, owner=False, shared=self._shared)
 
     # --- objects -------------------------------------------------------------------------
     def get_object(self, path: str | ObjectPath | None = None, flags: int = 0) -> Any:
@@ -88,7 +111,27 @@ class Services:
             InvalidObjectPathError: the path is malformed or its keys do not fit.
         """
         self._check_open()
+        if flags & WBEM_FLAG_RETURN_IMMEDIATELY:
+            check_flags("GetObject", flags)
+            mgr, ns, f = (
+                self._manager,
+                self._namespace,
+                flags & ~WBEM_FLAG_RETURN_IMMEDIATELY,
+            )
+            op = SingleCall(
+                "GetObject", lambda ctx: (mgr.get_object(ns, path, f, ctx), None)
+            )
+            return self._semisync(op, flags)
         return self._manager.get_object(self._namespace, path, flags)
+
+    def _semisync(self, op: SingleCall, flags: int) -> CallResult:
+        return start_call_result(
+            self._shared.engine(),
+            op,
+            self._shared.source,
+            flags=flags,
+            namespace=self._namespace,
+        )
 
     def spawn_instance(self, classname: str, /, **values: Any) -> CIMInstance:
         """A new instance of ``classname`` with class defaults and ``values`` set
@@ -99,6 +142,18 @@ class Services:
     def put_instance(self, instance: CIMInstance, flags: int = 0) -> str:
         """PutInstance; returns the instance's relative path (``Cls.Key="v"``)."""
         self._check_open()
+        if flags & WBEM_FLAG_RETURN_IMMEDIATELY:
+            check_flags("PutInstance", flags)
+            mgr, ns, f = (
+                self._manager,
+                self._namespace,
+                flags & ~WBEM_FLAG_RETURN_IMMEDIATELY,
+            )
+            op = SingleCall(
+                "PutInstance",
+                lambda ctx: (None, mgr.put_instance(ns, instance, f, ctx)),
+            )
+            return self._semisync(op, flags)  # type: ignore[return-value]  # documented: CallResult in semisync mode
         return self._manager.put_instance(self._namespace, instance, flags)
 
     def delete_instance(self, path: str | ObjectPath, flags: int = 0) -> None:
@@ -107,13 +162,36 @@ class Services:
 
     def create_instance_enum(
         self, classname: str, flags: int = 0
-    ) -> Iterator[CIMInstance]:
+    ) -> Iterator[CIMInstance] | Enumerator:
         """Instances of ``classname`` and (without WBEM_FLAG_SHALLOW) its subclasses.
 
-        Validation errors (unknown class, bad flags) are raised here, at the call.
+        Synchronous mode returns a lazy iterator (objects stream from the
+        repository; a provider's async enumeration is collected by the engine).
+        With WBEM_FLAG_RETURN_IMMEDIATELY it returns a semisynchronous
+        ``Enumerator`` (``next(timeout_ms, count)``…). Validation errors (unknown
+        class, bad flags) are raised here, at the call.
         """
         self._check_open()
-        return self._manager.create_instance_enum(self._namespace, classname, flags)
+        check_flags("CreateInstanceEnum", flags)
+        if flags & WBEM_FLAG_RETURN_IMMEDIATELY:
+            op = self._instance_enum_op(
+                classname, flags & ~WBEM_FLAG_RETURN_IMMEDIATELY
+            )
+            return start_enumerator(
+                self._shared.engine(),
+                op,
+                self._shared.source,
+                flags=flags,
+                namespace=self._namespace,
+            )
+        result = self._manager.create_instance_enum(self._namespace, classname, flags)
+        if isinstance(result, AsyncIterator):
+            op = self._instance_enum_op(classname, flags)
+            objects = run_sync(
+                self._shared.engine(), op, self._shared.source, flags=flags
+            )
+            return iter(objects)
+        return result
 
     # --- classes -------------------------------------------------------------------------
     def put_class(self, cls: CIMClass, flags: int = 0) -> None:
@@ -161,3 +239,220 @@ class Services:
         return self._manager.references(
             self._namespace, path, result_class=result_class, role=role
         )
+
+    # --- providers ---------------------------------------------------------------------
+    def register_provider(self, classname: str, provider: Any) -> None:
+        """Serve ``classname`` from an in-process ``provider`` (see openwmi.manager)."""
+        self._check_open()
+        self._manager.register_provider(self._namespace, classname, provider)
+
+    # --- methods -----------------------------------------------------------------------
+    def exec_method(
+        self,
+        path: str | ObjectPath,
+        method: str,
+        in_params: dict[str, Any] | CIMInstance | None = None,
+        flags: int = 0,
+    ) -> Any:
+        """ExecMethod: the out-parameters (``__PARAMETERS`` instance with ReturnValue).
+
+        With WBEM_FLAG_RETURN_IMMEDIATELY: a ``CallResult`` (semisynchronous).
+        """
+        self._check_open()
+        check_flags("ExecMethod", flags)
+        op = self._method_op(path, method, in_params, flags)
+        if flags & WBEM_FLAG_RETURN_IMMEDIATELY:
+            return start_call_result(
+                self._shared.engine(), op, self._shared.source, flags=flags
+            )
+        return op.run(None)[0]
+
+    def _method_op(
+        self, path: str | ObjectPath | None, method: object, in_params: Any, flags: int
+    ) -> SingleCall:
+        mgr, ns = self._manager, self._namespace
+        if path is None or (isinstance(path, str) and not path.strip()):
+            raise InvalidParameterError("ExecMethod: an object path is required")
+        if not isinstance(method, str) or not method:
+            raise InvalidParameterError("ExecMethod: a method name is required")
+        mgr.parse_path(ns, path)
+        return SingleCall(
+            "ExecMethod",
+            lambda ctx: (mgr.exec_method(ns, path, method, in_params, 0, ctx), None),
+            detach_on_cancel=True,
+        )
+
+    # --- asynchronous calls (spec §1.2) ------------------------------------------------------
+    def _start(self, op: Enumerate | SingleCall, sink: ObjectSink, flags: int) -> None:
+        if sink is None:
+            raise InvalidParameterError(f"{op.name}Async: the sink is NULL")
+        self._shared.engine().start(
+            op, self._shared.source, sink, flags=flags, namespace=self._namespace
+        )
+
+    def _async_flags(self, method: str, flags: int) -> int:
+        check_flags(method, flags, asynchronous=True)
+        return flags & ~WBEM_FLAG_SEND_STATUS
+
+    def get_object_async(
+        self, path: str | ObjectPath | None, sink: ObjectSink, flags: int = 0
+    ) -> None:
+        """GetObjectAsync: the object arrives through ``indicate``; errors (e.g.
+        WBEM_E_NOT_FOUND) through the final ``set_status``."""
+        self._check_open()
+        f = self._async_flags("GetObject", flags)
+        mgr, ns = self._manager, self._namespace
+        if isinstance(path, str) and path.strip():
+            mgr.parse_path(ns, path)  # a malformed path fails before start
+        op = SingleCall(
+            "GetObject", lambda ctx: (mgr.get_object(ns, path, f, ctx), None)
+        )
+        self._start(op, sink, flags)
+
+    def put_instance_async(
+        self, instance: CIMInstance, sink: ObjectSink, flags: int = 0
+    ) -> None:
+        """PutInstanceAsync: the new path is the final ``set_status`` message."""
+        self._check_open()
+        f = self._async_flags("PutInstance", flags)
+        if not isinstance(instance, CIMInstance):
+            raise InvalidParameterError("PutInstanceAsync needs a CIMInstance")
+        mgr, ns = self._manager, self._namespace
+        op = SingleCall(
+            "PutInstance", lambda ctx: (None, mgr.put_instance(ns, instance, f, ctx))
+        )
+        self._start(op, sink, flags)
+
+    def delete_instance_async(
+        self, path: str | ObjectPath | None, sink: ObjectSink, flags: int = 0
+    ) -> None:
+        self._check_open()
+        f = self._async_flags("DeleteInstance", flags)
+        mgr, ns = self._manager, self._namespace
+        if path is None or (isinstance(path, str) and not path.strip()):
+            raise InvalidParameterError(
+                "DeleteInstanceAsync: an object path is required"
+            )
+        mgr.parse_path(ns, path)
+
+        def run(ctx: Any) -> tuple[None, None]:
+            mgr.delete_instance(ns, path, f, ctx)
+            return None, None
+
+        self._start(SingleCall("DeleteInstance", run), sink, flags)
+
+    def put_class_async(self, cls: CIMClass, sink: ObjectSink, flags: int = 0) -> None:
+        self._check_open()
+        f = self._async_flags("PutClass", flags)
+        if not isinstance(cls, CIMClass):
+            raise InvalidParameterError("PutClassAsync needs a CIMClass")
+        mgr, ns = self._manager, self._namespace
+
+        def run(ctx: Any) -> tuple[None, None]:
+            mgr.put_class(ns, cls, f)
+            return None, None
+
+        self._start(SingleCall("PutClass", run), sink, flags)
+
+    def delete_class_async(
+        self, name: object, sink: ObjectSink, flags: int = 0
+    ) -> None:
+        self._check_open()
+        f = self._async_flags("DeleteClass", flags)
+        if not isinstance(name, str) or not name:
+            raise InvalidParameterError("DeleteClassAsync: a class name is required")
+        mgr, ns = self._manager, self._namespace
+
+        def run(ctx: Any) -> tuple[None, None]:
+            mgr.delete_class(ns, name, f)
+            return None, None
+
+        self._start(SingleCall("DeleteClass", run), sink, flags)
+
+    def create_instance_enum_async(
+        self, classname: str, sink: ObjectSink, flags: int = 0
+    ) -> None:
+        """CreateInstanceEnumAsync; an unknown class fails before start (spec §1.3)."""
+        self._check_open()
+        f = self._async_flags("CreateInstanceEnum", flags)
+        self._start(self._instance_enum_op(classname, f), sink, flags)
+
+    def create_class_enum_async(
+        self, superclass: str | None, sink: ObjectSink, flags: int = 0
+    ) -> None:
+        self._check_open()
+        f = self._async_flags("CreateClassEnum", flags)
+        mgr, ns = self._manager, self._namespace
+        mgr.create_class_enum(ns, superclass, f)
+        op = Enumerate(
+            "CreateClassEnum", lambda ctx: mgr.create_class_enum(ns, superclass, f)
+        )
+        self._start(op, sink, flags)
+
+    def exec_method_async(
+        self,
+        path: str | ObjectPath,
+        method: str,
+        in_params: dict[str, Any] | CIMInstance | None,
+        sink: ObjectSink,
+        flags: int = 0,
+    ) -> None:
+        """ExecMethodAsync: out-parameters via ``indicate`` before the final status.
+        Cancelling detaches the client only; the provider runs to completion."""
+        self._check_open()
+        self._async_flags("ExecMethod", flags)
+        self._start(self._method_op(path, method, in_params, flags), sink, flags)
+
+    def cancel_async_call(self, sink: ObjectSink) -> int:
+        """CancelAsyncCall: cancel every live call using ``sink``; WBEM_S_NO_ERROR.
+
+        Raises:
+            InvalidParameterError: ``sink`` is None or has no pending call.
+            InvalidOperationError: called from inside a sink callback.
+        """
+        self._check_open()
+        self._shared.engine().cancel_async_call(sink)
+        return HResult.WBEM_S_NO_ERROR
+
+    def _instance_enum_op(self, classname: str, flags: int) -> Enumerate:
+        mgr, ns = self._manager, self._namespace
+        mgr.create_instance_enum(ns, classname, flags)  # validates before start
+        return Enumerate(
+            "CreateInstanceEnum",
+            lambda ctx: mgr.create_instance_enum(ns, classname, flags, ctx),
+        )
+
+    # --- asyncio -------------------------------------------------------------------------
+    @property
+    def aio(self) -> AioServices:
+        """The asyncio facade: ``async for obj in svc.aio.create_instance_enum(cls)``."""
+        from ._aio import AioServices
+
+        self._check_open()
+        return AioServices(self)
+
+
+class _Shared:
+    """What a connection and the namespaces opened from it share: the engine
+    (started on first asynchronous use) and the local source."""
+
+    def __init__(self, manager: ObjectManager) -> None:
+        self.source = LocalSource(manager)
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def engine(self) -> Engine:
+        with self._lock:
+            if self._closed:
+                raise ShuttingDownError("this connection is closed")
+            if self._engine is None:
+                self._engine = Engine()
+            return self._engine
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.close()
