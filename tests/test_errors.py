@@ -482,13 +482,6 @@ def test_unmapped_errors_become_cim_failed(code: int) -> None:
     assert hresult_to_cim_status(code) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: spec §11.3 maps E_ACCESSDENIED (0x80070005, DCOM access denied) to "
-        "2 ACCESS_DENIED; errors._TO_CIM has no entry, so it becomes 1"
-    ),
-)
 def test_dcom_access_denied_maps_to_cim_access_denied() -> None:
     """Spec §11.3: 'WBEM_E_ACCESS_DENIED (and E_ACCESSDENIED) -> 2'."""
     assert hresult_to_cim_status(0x80070005) == 2

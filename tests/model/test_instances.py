@@ -280,15 +280,6 @@ def test_embedded_object_accepts_a_class() -> None:
     assert process(AnyObject=THING).AnyObject is THING
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: _instances._coerce_embedded ignores CIMProperty.embedded_class, so an "
-        "EmbeddedInstance('CIM_Thing') property accepts an instance of an unrelated "
-        "class (DSP0004 EmbeddedInstance: the value shall be an instance of that "
-        "class or a subclass)"
-    ),
-)
 def test_embedded_instance_of_wrong_class_rejected() -> None:
     with pytest.raises(TypeMismatchError):
         process(Detail=CIMInstance(PAIR, {"A": "x", "B": 1}))
@@ -345,28 +336,12 @@ def test_keyless_class_has_no_path() -> None:
     assert inst["__RELPATH"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: CIMInstance.path builds a path from NULL keys and format_key_value "
-        'renders None as the string \'"None"\' (CIM_Process.Handle="None"); an '
-        "instance whose key is not set has no path (__RELPATH NULL)"
-    ),
-)
 def test_unset_key_gives_no_path() -> None:
     inst = process(Count=1)
     assert inst.path is None
     assert inst["__RELPATH"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: CIMInstance.__setattr__ for 'namespace'/'server' does not reset the "
-        "cached _path, so inst.path keeps the old namespace after inst.namespace is "
-        "changed"
-    ),
-)
 def test_path_follows_namespace_change() -> None:
     inst = process(Handle="1")
     assert inst.path is not None
@@ -418,14 +393,6 @@ def test_unknown_system_property() -> None:
         process()["__NOPE"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: __PATH uses the server '.' and ObjectPath.parse cannot read a server "
-        "name containing '.', so an instance's own __PATH does not parse back (see "
-        "test_paths.test_parse_server_with_dots)"
-    ),
-)
 def test_instance_path_system_property_parses_back() -> None:
     inst = process(Handle="42")
     assert ObjectPath.parse(inst["__PATH"]) == inst.path
@@ -571,14 +538,6 @@ def test_loose_instance_with_given_path_only() -> None:
     assert inst["__RELPATH"] == 'Ev.K="v"'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: CIMInstance.__init__ stores path= before applying the properties, and "
-        "every __setitem__ resets _path to None, so a path given together with "
-        "properties is lost (inst.path is None for a loose instance)"
-    ),
-)
 def test_loose_instance_with_given_path_and_values() -> None:
     path = ObjectPath.parse('root:Ev.K="v"')
     inst = CIMInstance("Ev", {"K": "v"}, path=path)

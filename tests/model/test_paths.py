@@ -183,15 +183,6 @@ def test_parse(
     assert p.is_class is not p.is_instance
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: _Parser._namespace_colon stops at the first '.', so a server name "
-        "containing '.' (the local server '.', an FQDN, an IPv4 address) is never "
-        "seen as a namespace prefix: '\\\\.\\root\\cimv2:C' fails with 'expected a "
-        "class name'. This also breaks ObjectPath.parse(inst['__PATH'])."
-    ),
-)
 @pytest.mark.parametrize(
     "server",
     [
@@ -264,14 +255,6 @@ def test_duplicate_key_is_rejected_with_column() -> None:
     assert err.details["path"] == "C.Name=1,NAME=2"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: the duplicate-key error is raised after the name was consumed, so the "
-        "column points at the '=' after the name (14) instead of the name (10); "
-        "_paths._Parser._class_part should rewind to the name's start before fail()"
-    ),
-)
 def test_duplicate_key_column_points_at_the_name() -> None:
     """Issue #2: the message points at the offending token."""
     with pytest.raises(InvalidObjectPathError) as info:
@@ -351,13 +334,6 @@ def test_format(path: ObjectPath, wmi: str, dmtf: str) -> None:
     assert path.to_dmtf() == dmtf
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: ObjectPath.relpath formats a single unnamed key as 'C.=\"v\"' (joins "
-        "f'{k}=' with k == ''), which parse() rejects; it should give 'C=\"v\"'"
-    ),
-)
 def test_unnamed_key_round_trip() -> None:
     p = ObjectPath.parse('C="v"')
     assert p.relpath == 'C="v"'

@@ -47,9 +47,13 @@ def coerce_property(prop: CIMProperty, value: Any, where: str) -> Any:
     if t is CIMType.REFERENCE:
         return _map_elements(prop, value, where, _coerce_ref)
     if t in (CIMType.OBJECT, CIMType.INSTANCE):
-        return _map_elements(prop, value, where, _coerce_embedded(t))
+        return _map_elements(
+            prop, value, where, _coerce_embedded(t, prop.embedded_class)
+        )
     if t is CIMType.STRING and prop.embedded_class is not None:
-        return _map_elements(prop, value, where, _coerce_embedded(CIMType.INSTANCE))
+        return _map_elements(
+            prop, value, where, _coerce_embedded(CIMType.INSTANCE, prop.embedded_class)
+        )
     return coerce_value(t, value, is_array=prop.is_array, where=where)
 
 
@@ -86,8 +90,15 @@ def _coerce_ref(value: Any, where: str) -> ObjectPath:
     raise TypeMismatchError(f"{where}: {value!r} is not a reference")
 
 
-def _coerce_embedded(t: CIMType) -> Callable[[Any, str], Any]:
+def _coerce_embedded(t: CIMType, expected: str | None) -> Callable[[Any, str], Any]:
     def one(value: Any, where: str) -> Any:
+        if (
+            isinstance(value, CIMInstance)
+            and expected
+            and value.cimclass is not None
+            and not value.cimclass.is_subclass_of(expected)
+        ):
+            raise TypeMismatchError(f"{where}: {value.classname} is not a {expected}")
         if isinstance(value, CIMInstance) or (
             t is CIMType.OBJECT and isinstance(value, CIMClass)
         ):
@@ -144,12 +155,13 @@ class CIMInstance:
             setattr_(self, "_classname", cls)
         setattr_(self, "_values", {})
         setattr_(self, "_loader", None)
-        setattr_(self, "_path", path)
+        setattr_(self, "_path", None)
         setattr_(self, "namespace", namespace)
         setattr_(self, "server", server)
         if properties:
             for name, value in properties.items():
                 self[name] = value
+        setattr_(self, "_path", path)
 
     @classmethod
     def trusted(
@@ -255,6 +267,8 @@ class CIMInstance:
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _OWN_ATTRS:
             object.__setattr__(self, name, value)
+            if self._class is not None:
+                object.__setattr__(self, "_path", None)
         else:
             self[name] = value
 
@@ -302,6 +316,8 @@ class CIMInstance:
             return None
         values = self._vals()
         keys = tuple((k, values.get(k)) for k in cls.key_names)
+        if any(v is None for _, v in keys):
+            return None
         if not keys and not cls.is_singleton:
             return None
         path = ObjectPath(

@@ -138,6 +138,8 @@ class ObjectPath:
             return f"{self.classname}=@"
         if not self.keybindings:
             return self.classname
+        if len(self.keybindings) == 1 and self.keybindings[0][0] == "":
+            return f"{self.classname}={format_key_value(self.keybindings[0][1])}"
         keys = ",".join(f"{k}={format_key_value(v)}" for k, v in self.keybindings)
         return f"{self.classname}.{keys}"
 
@@ -213,6 +215,9 @@ class _Parser:
         quote = ""
         i = 0
         text = self.text
+        if text[:2] in ("\\\\", "//"):  # skip the server name: it may contain '.'
+            seps = [j for j in (text.find("\\", 2), text.find("/", 2)) if j >= 0]
+            i = min(seps) if seps else 2
         while i < len(text):
             ch = text[i]
             if quote:
@@ -284,8 +289,10 @@ class _Parser:
         keys: list[tuple[str, Any]] = []
         seen: set[str] = set()
         while True:
+            start = self.pos
             name = self._name("a key property name")
             if name.lower() in seen:
+                self.pos = start
                 raise self.fail(f"key {name!r} is given twice")
             seen.add(name.lower())
             if self.pos >= len(text) or text[self.pos] != "=":

@@ -120,7 +120,9 @@ class CIMDateTime:
         minutes = int(offset.total_seconds() // 60) if offset else 0
         sign = "-" if minutes < 0 else "+"
         return cls(
-            f"{value:%Y%m%d%H%M%S}.{value.microsecond:06d}{sign}{abs(minutes):03d}"
+            f"{value.year:04d}{value.month:02d}{value.day:02d}{value.hour:02d}"
+            f"{value.minute:02d}{value.second:02d}.{value.microsecond:06d}"
+            f"{sign}{abs(minutes):03d}"
         )
 
     @classmethod
@@ -153,6 +155,8 @@ class CIMDateTime:
         m = _IV_RE.match(self.text)
         try:
             if m:
+                if int(m["h"]) > 23 or int(m["mi"]) > 59 or int(m["s"]) > 59:
+                    raise ValueError("time field out of range")
                 return _dt.timedelta(
                     days=int(m["d"]),
                     hours=int(m["h"]),
