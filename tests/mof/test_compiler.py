@@ -477,6 +477,23 @@ def test_pragma_namespace(target: FakeTarget) -> None:
     assert target.instances_of("root/other", "T_There")
 
 
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        '"root/other"',
+        '"root\\\\other"',
+        '"\\\\\\\\.\\\\root\\\\other"',
+        '"/root/other"',
+    ],
+    ids=["dmtf", "wmi-backslash", "wmi-local-server", "leading-slash"],
+)
+def test_pragma_namespace_spellings(target: FakeTarget, spelling: str) -> None:
+    result = compile_mof(
+        f"#pragma namespace({spelling})\nclass T_Ns {{ }};", target, namespace=NS
+    )
+    assert result.namespaces == ("root/other",)
+
+
 def test_pragma_include(target: FakeTarget, tmp_path: Path) -> None:
     (tmp_path / "quals.mof").write_text(QUALS)
     sub = tmp_path / "sub"

@@ -212,7 +212,27 @@ def _wrap_constant(original: Rule) -> Rule:
     return p_constant_checked
 
 
+def _wmi_namespace(param: str) -> str:
+    """``\\\\.\\root\\cimv2`` / ``root\\cimv2`` (WMI spelling) → ``root/cimv2``."""
+    ns = param.replace("\\", "/")
+    if ns.startswith("//./"):
+        ns = ns[4:]
+    return ns
+
+
+def _wrap_directive(original: Rule) -> Rule:
+    # WMI MOF writes #pragma namespace("\\\\.\\root\\cimv2"); pywbem takes only
+    # "root/cimv2". The local server prefix and backslashes are rewritten.
+    def p_directive_checked(p: Any) -> None:
+        if str(p[3]).lower() == "namespace" and isinstance(p[5], str):
+            p[5] = _wmi_namespace(p[5])
+        original(p)
+
+    return p_directive_checked
+
+
 _WRAPPERS: dict[str, Callable[[Rule], Rule]] = {
+    "p_compilerDirective": _wrap_directive,
     "p_constantValue": _wrap_constant,
     "p_instanceDeclaration": _wrap_instance,
     "p_qualifier": _wrap_qualifier,
