@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -169,6 +170,35 @@ def enum_(
     c = _apply(ctx, namespace, repository, fmt)
     with c.services() as svc:
         c.show(svc.create_instance_enum(classname, WBEM_FLAG_SHALLOW if shallow else 0))
+
+
+@cli.group()
+def mof() -> None:
+    """MOF (Managed Object Format) files."""
+
+
+@mof.command(name="compile")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@_common
+@_pass
+def mof_compile(
+    ctx: _Ctx,
+    files: tuple[Path, ...],
+    namespace: str | None,
+    repository: str | None,
+    fmt: str | None,
+) -> None:
+    """Compile MOF FILES into the namespace (all or nothing)."""
+    c = _apply(ctx, namespace, repository, fmt)
+    with c.services() as svc:
+        total: dict[str, int] = {}
+        for f in files:
+            for k, v in svc.compile_mof_file(f).items():
+                total[k] = total.get(k, 0) + v
+    summary = ", ".join(f"{v} {k}" for k, v in total.items())
+    click.echo(f"compiled {len(files)} file(s) into {c.namespace}: {summary}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..constants import WBEM_FLAG_RETURN_IMMEDIATELY, WBEM_FLAG_SEND_STATUS
@@ -239,6 +240,25 @@ class Services:
         return self._manager.references(
             self._namespace, path, result_class=result_class, role=role
         )
+
+    # --- MOF ---------------------------------------------------------------------------
+    def compile_mof(self, text: str, *, filename: str = "<string>") -> dict[str, int]:
+        """Compile MOF text into this namespace (all or nothing).
+
+        Returns counts of what was compiled. Errors name file:line:column.
+        """
+        self._check_open()
+        if not isinstance(text, str):
+            raise InvalidParameterError("compile_mof needs MOF text (str)")
+        from ..manager import compile_into
+
+        return compile_into(self._manager, self._namespace, text, filename=filename)
+
+    def compile_mof_file(self, path: str | Path) -> dict[str, int]:
+        self._check_open()
+        from ..manager import compile_files_into
+
+        return compile_files_into(self._manager, self._namespace, [Path(path)])
 
     # --- providers ---------------------------------------------------------------------
     def register_provider(self, classname: str, provider: Any) -> None:

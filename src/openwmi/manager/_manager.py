@@ -116,6 +116,15 @@ class ObjectManager:
                 if not repo.namespace_exists(ns):
                     self._create_namespace_raw(ns)
 
+    def create_namespace(self, namespace: str) -> None:
+        """Create ``namespace`` (and missing parents) with the system classes."""
+        parts = namespace.replace("\\", "/").strip("/").split("/")
+        with self.repository.transaction():
+            for i in range(1, len(parts) + 1):
+                ns = "/".join(parts[:i])
+                if not self.repository.namespace_exists(ns):
+                    self._create_namespace_raw(ns)
+
     def _create_namespace_raw(self, ns: str) -> None:
         repo = self.repository
         with repo.transaction():
