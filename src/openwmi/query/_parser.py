@@ -52,7 +52,12 @@ from lark.exceptions import (
 )
 
 from ..constants import WBEM_MAX_QUERY
-from ..errors import HResult, InvalidParameterError, QuotaViolationError
+from ..errors import (
+    HResult,
+    InvalidParameterError,
+    InvalidQueryTypeError,
+    QuotaViolationError,
+)
 from ._ast import (
     And,
     AssociatorsQuery,
@@ -70,7 +75,13 @@ from ._ast import (
 from ._builder import Builder, SyntaxFault
 from ._diag import located_error
 
-__all__ = ["MAX_NESTING", "MAX_PREDICATES", "parse_event_query", "parse_wql"]
+__all__ = [
+    "MAX_NESTING",
+    "MAX_PREDICATES",
+    "check_query_language",
+    "parse_event_query",
+    "parse_wql",
+]
 
 MAX_NESTING = 64
 MAX_PREDICATES = 1024
@@ -330,6 +341,21 @@ def _parse_cached(text: str, event: bool) -> Query:
         ) from None
     _check_limits(query)
     return query
+
+
+def check_query_language(language: str | None) -> None:
+    """Accept only WQL, case-insensitively (spec §13 item 15).
+
+    Raises:
+        InvalidParameterError: ``language`` is None.
+        InvalidQueryTypeError: any other language (WBEM_E_INVALID_QUERY_TYPE).
+    """
+    if language is None:
+        raise InvalidParameterError("the query language is NULL")
+    if str(language).strip().upper() != "WQL":
+        raise InvalidQueryTypeError(
+            f"query language {language!r} is not supported; use 'WQL'"
+        )
 
 
 def parse_wql(text: str | None) -> Query:
