@@ -203,11 +203,12 @@ def test_exec_method_sync_and_errors(data: openwmi.Services) -> None:
     assert out.classname == "__PARAMETERS"
     assert out.ReturnValue == 0
     assert out.Msg == "done"
-    for method, params, name in [
+    cases: list[tuple[str, dict[str, Any], str]] = [
         ("Nope", {}, "WBEM_E_INVALID_METHOD"),
         ("Run", {"Msg": "x"}, "WBEM_E_INVALID_METHOD_PARAMETERS"),
         ("Run", {"X": -1}, "WBEM_E_INVALID_METHOD_PARAMETERS"),
-    ]:
+    ]
+    for method, params, name in cases:
         with pytest.raises(WbemError) as exc:
             data.exec_method("T_Prov", method, params)
         assert exc.value.name == name

@@ -23,7 +23,6 @@ __all__ = ["FaultySource", "Gate", "GateTimeout", "GatedSource", "ListSource", "
 GATE_TIMEOUT = 20.0
 
 
-
 class GateTimeout(AssertionError):
     """A gate was not opened in time: the test's handshake is wrong."""
 
