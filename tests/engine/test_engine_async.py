@@ -202,7 +202,8 @@ def test_exception_in_open_is_a_final_status_not_a_start_failure(
 
 
 def test_bad_source_return_value_is_provider_failure(engine: Engine) -> None:
-    """Source contract (engine/_source.py): open must return a stream."""
+    """Issue 4 source contract (engine/_source.py): open must return a stream, else
+    WBEM_E_PROVIDER_FAILURE."""
 
     class Bad:
         def open(self, operation: Any, ctx: CallContext) -> Any:

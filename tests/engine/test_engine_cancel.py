@@ -392,7 +392,7 @@ def test_sink_timeout_cancels_the_call(clock: FakeClock, mode: str) -> None:
 
 
 def test_sink_timeout_is_configurable_and_the_watchdog_applies_it() -> None:
-    """Design.md: the sink timeout is configurable; a watchdog enforces it without a test's help."""
+    """Spec §3.4 sink timer, design.md: the timeout is configurable; a watchdog enforces it."""
     clock = FakeClock()
     with running_engine(clock=clock, sink_timeout=5.0, watchdog_interval=0.001) as eng:
         entered, leave = Gate(), Gate()
