@@ -39,10 +39,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from importlib import resources
 from typing import Any, NoReturn, cast
 
 import lark
+from lark.common import LexerConf
 from lark.exceptions import (
     LarkError,
     UnexpectedCharacters,
@@ -50,6 +52,7 @@ from lark.exceptions import (
     UnexpectedInput,
     UnexpectedToken,
 )
+from lark.lexer import Lexer
 
 from ..constants import WBEM_MAX_QUERY
 from ..errors import (
@@ -121,12 +124,79 @@ def _grammar_text() -> str:
     return resources.files(__package__).joinpath("wql.lark").read_text("utf-8")
 
 
+class _WqlLexer(Lexer):
+    """A contextual lexer built from the grammar's own terminals, ~2x faster
+    than lark's (one master regex, keywords looked up in a dict).
+
+    Like lark's contextual lexer, a word is a keyword only where the parser
+    state accepts that keyword, so ``SELECT Group FROM Order`` works; unlike
+    it, a keyword is never split off a longer name. Numbers become INTERVAL
+    where only an interval is accepted (after WITHIN).
+    """
+
+    __future_interface__ = 2
+
+    def __init__(self, conf: LexerConf) -> None:
+        terms = {t.name: t for t in conf.terminals}
+        ident = re.compile(terms["IDENT"].pattern.to_regexp())
+        self.keywords: dict[str, str] = {}
+        self.punct: dict[str, str] = {}
+        for t in conf.terminals:
+            if t.pattern.type != "str":
+                continue
+            value = t.pattern.value
+            if ident.fullmatch(value):
+                self.keywords[value.upper()] = t.name
+            else:
+                self.punct[value] = t.name
+        parts = [f"(?P<WS>{terms[name].pattern.to_regexp()})" for name in conf.ignore]
+        parts += [
+            f"(?P<{name}>{terms[name].pattern.to_regexp()})"
+            for name in ("STRING", "OBJECT_PATH", "REAL", "INT", "IDENT")
+        ]
+        ops = sorted(self.punct, key=len, reverse=True)
+        parts.append("(?P<P>" + "|".join(re.escape(o) for o in ops) + ")")
+        self.master = re.compile("|".join(parts))
+        self.interval = re.compile(terms["INTERVAL"].pattern.to_regexp())
+
+    def lex(self, lexer_state: Any, parser_state: Any) -> Iterator[lark.Token]:
+        text: str = lexer_state.text.text
+        states = parser_state.parse_conf.states
+        match, keywords, punct = self.master.match, self.keywords, self.punct
+        pos, end = 0, len(text)
+        while pos < end:
+            m = match(text, pos)
+            if m is None:
+                allowed = set(states[parser_state.position])
+                raise UnexpectedCharacters(  # type: ignore[no-untyped-call]  # lark's __init__ is unannotated
+                    text, pos, 0, 0, allowed=allowed
+                )
+            kind = m.lastgroup
+            stop = m.end()
+            if kind != "WS":
+                value = m.group()
+                if kind == "IDENT":
+                    kw = keywords.get(value.upper())
+                    if kw is not None and kw in states[parser_state.position]:
+                        kind = kw
+                elif kind == "P":
+                    kind = punct[value]
+                elif (
+                    kind in ("INT", "REAL")
+                    and "INTERVAL" in states[parser_state.position]
+                    and self.interval.fullmatch(value)
+                ):
+                    kind = "INTERVAL"
+                yield lark.Token(kind, value, pos)  # type: ignore[arg-type]
+            pos = stop
+
+
 @functools.cache
 def _parser() -> lark.Lark:
     return lark.Lark(
         _grammar_text(),
         parser="lalr",
-        lexer="contextual",
+        lexer=_WqlLexer,
         transformer=Builder(),
         maybe_placeholders=False,
     )

@@ -372,10 +372,16 @@ class _Binder:
         return Predicate(bp, op, self.coerce(bp, value, node.prop), node)
 
     def coerce(self, bp: BoundProperty, value: Any, ref: PropertyRef) -> Any:
+        try:
+            return self._coerce(bp, value, ref)
+        except _BadConstant:
+            raise self.invalid(
+                f"{value!r} is not a valid {_type_name(bp)} for {bp.ref.dotted}", ref
+            ) from None
+
+    def _coerce(self, bp: BoundProperty, value: Any, ref: PropertyRef) -> Any:
         dom = bp.domain
-        bad = self.invalid(
-            f"{value!r} is not a valid {_type_name(bp)} for {bp.ref.dotted}", ref
-        )
+        bad = _BadConstant()
         if dom is Domain.DYNAMIC:
             return value
         if dom is Domain.STRING:
@@ -416,11 +422,15 @@ class _Binder:
             raise bad from None
 
 
+class _BadConstant(Exception):
+    """A constant that does not fit the property type (message built lazily)."""
+
+
 def _text(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _parse_number(text: str, bad: WbemError) -> int | float:
+def _parse_number(text: str, bad: Exception) -> int | float:
     try:
         return int(text)
     except ValueError:
