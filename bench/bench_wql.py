@@ -88,7 +88,9 @@ def bench_parse_plan(cls: CIMClass) -> None:
         parse_wql(QUERY.format(n=i))
 
     print("parse + plan of:", QUERY.format(n=100))
-    print(f"  parse only (cold)                  {per_call_us(parse_only, 2000):8.1f} µs")
+    print(
+        f"  parse only (cold)                  {per_call_us(parse_only, 2000):8.1f} µs"
+    )
     print(f"  parse+validate+plan (cold)         {per_call_us(cold, 2000):8.1f} µs")
     print(f"  parse+validate+plan (cached parse) {per_call_us(warm, 2000):8.1f} µs")
     print(f"  prepare_query (+compile, projector){per_call_us(full, 2000):8.1f} µs")

@@ -91,17 +91,12 @@ def _always(obj: Any) -> bool:
 
 
 def _getter(bp: BoundProperty) -> Getter:
+    """Reads the property. A top-level name is a C-level ``itemgetter`` that
+    raises KeyError for an undeclared name (loose instances only); every
+    matcher catches it and treats the value as NULL."""
     path = bp.path
     if len(path) == 1:
-        name = path[0]
-
-        def get_one(obj: Any) -> Any:
-            try:
-                return obj[name]
-            except KeyError:
-                return None
-
-        return get_one
+        return operator.itemgetter(path[0])
 
     def get_path(obj: Any) -> Any:
         for name in path:
@@ -187,20 +182,33 @@ def _dynamic(op: str, value: Any, const: Any) -> bool:
 def _predicate(node: Predicate) -> Matcher:
     get = _getter(node.prop)
     op, const = node.op, node.value
+
+    def value(obj: Any) -> Any:
+        try:
+            return get(obj)
+        except KeyError:
+            return None
+
     if op == "ISNULL":
-        return lambda obj: get(obj) is None
+        return lambda obj: value(obj) is None
     if op == "NOTNULL":
-        return lambda obj: get(obj) is not None
+        return lambda obj: value(obj) is not None
     if op == "ISA":
-        return lambda obj: _isa(get(obj), const)
+        return lambda obj: _isa(value(obj), const)
     dom = node.prop.domain
     if dom is Domain.DYNAMIC:
-        return lambda obj: _dynamic(op, get(obj), const)
+        return lambda obj: _dynamic(op, value(obj), const)
+    if dom is Domain.BOOLEAN:
+        return lambda obj: (v := value(obj)) is not None and _CMP[op](bool(v), const)
+    # The hot cases below read the value inline (no extra Python call per row).
     if op == "LIKE":
         fullmatch = compile_like(const).fullmatch
 
         def like(obj: Any) -> bool:
-            v = get(obj)
+            try:
+                v = get(obj)
+            except KeyError:
+                return False
             return isinstance(v, str) and fullmatch(v) is not None
 
         return like
@@ -210,26 +218,28 @@ def _predicate(node: Predicate) -> Matcher:
         if op == "=":
 
             def str_eq(obj: Any) -> bool:
-                v = get(obj)
+                try:
+                    v = get(obj)
+                except KeyError:
+                    return False
                 return isinstance(v, str) and v.casefold() == folded
 
             return str_eq
 
         def str_cmp(obj: Any) -> bool:
-            v = get(obj)
+            try:
+                v = get(obj)
+            except KeyError:
+                return False
             return isinstance(v, str) and cmp(v.casefold(), folded)
 
         return str_cmp
-    if dom is Domain.BOOLEAN:
-        return lambda obj: (v := get(obj)) is not None and cmp(bool(v), const)
 
     def typed(obj: Any) -> bool:  # numbers, datetimes, references
-        v = get(obj)
-        if v is None:
-            return False
         try:
-            return cmp(v, const)
-        except TypeError:  # timestamp vs interval, or ill-typed loose data
+            v = get(obj)
+            return v is not None and cmp(v, const)
+        except (KeyError, TypeError):  # undeclared; timestamp vs interval
             return False
 
     return typed
@@ -241,17 +251,46 @@ def _compile(node: BoundExpr) -> Matcher:
     if isinstance(node, BoundNot):
         inner = _compile(node.operand)
         return lambda obj: not inner(obj)
-    parts = [_compile(e) for e in node.operands]
+    parts = tuple(_compile(e) for e in node.operands)
     if isinstance(node, BoundAnd):
-        if len(parts) == 2:
-            a, b = parts
-            return lambda obj: a(obj) and b(obj)
-        return lambda obj: all(p(obj) for p in parts)
+        return _all_of(parts)
     assert isinstance(node, BoundOr)
+    return _any_of(parts)
+
+
+def _all_of(parts: tuple[Matcher, ...]) -> Matcher:
+    # Unrolled for the usual sizes: no generator, no loop per row.
+    if len(parts) == 2:
+        a, b = parts
+        return lambda obj: a(obj) and b(obj)
+    if len(parts) == 3:
+        a, b, c = parts
+        return lambda obj: a(obj) and b(obj) and c(obj)
+
+    def all_of(obj: Any) -> bool:
+        for p in parts:  # noqa: SIM110 - a plain loop beats all(<genexpr>) per row
+            if not p(obj):
+                return False
+        return True
+
+    return all_of
+
+
+def _any_of(parts: tuple[Matcher, ...]) -> Matcher:
     if len(parts) == 2:
         a, b = parts
         return lambda obj: a(obj) or b(obj)
-    return lambda obj: any(p(obj) for p in parts)
+    if len(parts) == 3:
+        a, b, c = parts
+        return lambda obj: a(obj) or b(obj) or c(obj)
+
+    def any_of(obj: Any) -> bool:
+        for p in parts:  # noqa: SIM110 - a plain loop beats any(<genexpr>) per row
+            if p(obj):
+                return True
+        return False
+
+    return any_of
 
 
 def compile_where(where: BoundExpr | None) -> Matcher:
