@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
+from ..errors import InvalidQueryError
 from ..model import CIMInstance
 from ._ast import And, EventQuery, Expr, SelectQuery
 from ._evaluate import Matcher, compile_where, make_projector
@@ -220,8 +221,6 @@ def prepare_query(
             ``parse_wql`` and handle those kinds directly).
         InvalidClassError, WbemError: see ``validate_query``.
     """
-    from ..errors import InvalidQueryError
-
     parsed = parse_wql(query) if isinstance(query, str) else query
     if not isinstance(parsed, (SelectQuery, EventQuery)):
         raise InvalidQueryError(
