@@ -111,7 +111,7 @@ def test_source_returning_none_is_an_empty_result(engine: Engine) -> None:
     [
         pytest.param(BatchPolicy(max_objects=100), 100, id="by-count"),
         pytest.param(BatchPolicy(max_bytes=50, sizer=lambda o: 10), 5, id="by-bytes"),
-        pytest.param(BatchPolicy(max_delay=0.0), 2, id="by-time"),
+        pytest.param(BatchPolicy(max_delay=0.0), 32, id="by-time"),
     ],
 )
 @pytest.mark.parametrize("mode", MODES)

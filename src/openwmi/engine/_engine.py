@@ -105,48 +105,50 @@ class EngineStatistics:
 
 
 class _Batch:
-    """Objects collected for the next ``indicate`` (owned by the producer side)."""
+    """Objects collected for the next ``indicate`` (owned by the producer side).
+
+    Per object the cost is an append and a compare: the bytes of a batch are
+    estimated as count x the size of its first object (results of one call are
+    mostly alike), and its age is checked every 32 objects.
+    """
 
     __slots__ = (
         "inflight",
         "items",
+        "limit",
         "max_bytes",
         "max_delay",
         "max_objects",
-        "size",
         "sizer",
         "started",
     )
 
     def __init__(self, policy: BatchPolicy) -> None:
         self.items: list[Any] = []
-        self.size = 0
         self.started = 0.0
-        self.inflight: asyncio.Future[None] | None = None  # async pumps only
         self.max_objects = policy.max_objects
         self.max_bytes = policy.max_bytes
         self.max_delay = policy.max_delay
         self.sizer = policy.sizer
+        self.limit = policy.max_objects
+        self.inflight: asyncio.Future[None] | None = None  # async pumps only
 
     def add(self, obj: Any) -> bool:
         """Append; True when the batch should be flushed now."""
         items = self.items
         items.append(obj)
         n = len(items)
-        if n >= self.max_objects:
-            return True
-        if self.max_bytes:
-            self.size += self.sizer(obj)
-            if self.size >= self.max_bytes:
-                return True
-        now = time.monotonic()
         if n == 1:
-            self.started = now
-            return False
-        return now - self.started >= self.max_delay
+            self.started = time.monotonic()
+            if self.max_bytes:
+                per_object = max(1, self.sizer(obj))
+                self.limit = max(1, min(self.max_objects, self.max_bytes // per_object))
+        if n >= self.limit:
+            return True
+        return not n & 31 and time.monotonic() - self.started >= self.max_delay
 
     def take(self) -> list[Any]:
-        items, self.items, self.size = self.items, [], 0
+        items, self.items = self.items, []
         return items
 
 

@@ -63,11 +63,12 @@ class Source(Protocol):
 class BatchPolicy:
     """When the engine flushes collected objects to ``indicate``.
 
-    A batch is flushed when it holds ``max_objects`` objects, when the estimated
-    size reaches ``max_bytes`` (``sizer`` per object; 0 disables), when it is
-    older than ``max_delay`` seconds at an item boundary, when an async producer
-    is about to wait, when the producer calls ``ctx.flush()`` or reports
-    progress, and at the end. Never an empty ``indicate``.
+    A batch is flushed when it holds ``max_objects`` objects, when its estimated
+    size reaches ``max_bytes`` (count x ``sizer(first object)``; 0 disables),
+    when it is older than ``max_delay`` seconds (checked every 32 objects),
+    when an async producer is about to wait, when the producer calls
+    ``ctx.flush()`` or reports progress, and at the end. Never an empty
+    ``indicate``.
     """
 
     max_objects: int = 256
