@@ -11,10 +11,10 @@ Writing a source
 returns one of:
 
 * an **async iterator** (e.g. an async generator): pumped on the engine loop;
-  cancelling the call cancels the pump task and ``aclose()``\\ s it;
+  cancelling the call cancels the pump task and closes it with ``aclose()``;
 * a **sync iterable** (e.g. a generator): pumped on a worker thread, so a
   blocking producer never blocks the engine; on cancel the generator is
-  ``close()``\\ d between items (a producer blocked inside one item cannot be
+  closed with ``close()`` between items (a producer blocked inside one item cannot be
   interrupted: it sees ``ctx.cancelled`` / its ``on_cancel`` hooks);
 * an **awaitable**: its result is the single object (None = no object);
 * ``None``: no objects.
