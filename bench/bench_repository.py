@@ -27,7 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import (
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root
+from bench._common import (
     Summary,
     emit_result,
     fmt_bytes,
@@ -273,6 +274,7 @@ def raw_insert_rate(svc: Any, path: str) -> float:
     the instances table's layout; a second connection with the repository's pragmas
     for a file, the repository's own connection for ":memory:")."""
     repo = svc.manager.repository
+    db: sqlite3.Connection
     if path == ":memory:":
         db = repo._db
     else:
