@@ -6,6 +6,9 @@ as a module constant (``openwmi.WBEM_E_NOT_FOUND``, ``openwmi.WBEM_FLAG_SHALLOW`
 """
 
 from ._version import __version__ as __version__
+from .client import CollectingSink as CollectingSink
+from .client import ObjectSink as ObjectSink
+from .client import QueueSink as QueueSink
 from .client import Services as Services
 from .client import connect as connect
 from .constants import WBEM_ENABLE as WBEM_ENABLE
@@ -237,6 +240,7 @@ __all__ = [
     "CIMType",
     "CIM_STATUS_NAMES",
     "CallCancelledError",
+    "CollectingSink",
     "HResult",
     "InternalError",
     "InvalidClassError",
@@ -252,6 +256,7 @@ __all__ = [
     "NotFoundError",
     "NotSupportedError",
     "ObjectPath",
+    "ObjectSink",
     "ProviderError",
     "ProviderLoadError",
     "ProviderNotCapableError",
@@ -259,6 +264,7 @@ __all__ = [
     "ProviderTimedOutError",
     "Qualifier",
     "QualifierDeclaration",
+    "QueueSink",
     "QuotaViolationError",
     "Services",
     "ShuttingDownError",

@@ -19,6 +19,7 @@ from rich.console import Console
 from .. import __version__
 from ..client import Services, connect
 from ..errors import WbemError
+from ._cmd_query import stream_call
 from ._render import FORMATS, render
 
 if TYPE_CHECKING:
@@ -168,8 +169,40 @@ def enum_(
     from ..constants import WBEM_FLAG_SHALLOW
 
     c = _apply(ctx, namespace, repository, fmt)
+    flags = WBEM_FLAG_SHALLOW if shallow else 0
     with c.services() as svc:
-        c.show(svc.create_instance_enum(classname, WBEM_FLAG_SHALLOW if shallow else 0))
+        c.show(
+            stream_call(
+                svc, lambda sink: svc.create_instance_enum_async(classname, sink, flags)
+            )
+        )
+
+
+@cli.command()
+@click.argument("wql")
+@click.option(
+    "--explain", is_flag=True, help="Show how the query would run, not its results."
+)
+@_common
+@_pass
+def query(
+    ctx: _Ctx,
+    wql: str,
+    explain: bool,
+    namespace: str | None,
+    repository: str | None,
+    fmt: str | None,
+) -> None:
+    """Run a WQL query; Ctrl-C cancels it (CancelAsyncCall).
+
+    Example: openwmi query "SELECT Name, ProcessId FROM Win32_Process WHERE Name LIKE 'py%'"
+    """
+    c = _apply(ctx, namespace, repository, fmt)
+    with c.services() as svc:
+        if explain:
+            click.echo(svc.explain(wql))
+            return
+        c.show(stream_call(svc, lambda sink: svc.exec_query_async(wql, sink)))
 
 
 @cli.group()

@@ -54,6 +54,13 @@ class AioServices:
         check_flags("CreateInstanceEnum", flags)
         return self._stream(self._svc._instance_enum_op(classname, flags), flags)
 
+    def exec_query(
+        self, query: str, flags: int = 0, language: str = "WQL"
+    ) -> EngineStream:
+        """``async for obj in svc.aio.exec_query("SELECT …")``; errors raise at iteration."""
+        check_flags("ExecQuery", flags)
+        return self._stream(self._svc._query_op(query, language, flags), flags)
+
     def create_class_enum(
         self, superclass: str | None = None, flags: int = 0
     ) -> EngineStream:

@@ -194,6 +194,60 @@ class Services:
             return iter(objects)
         return result
 
+    # --- queries ---------------------------------------------------------------------------
+    def exec_query(
+        self, query: str, flags: int = 0, language: str = "WQL"
+    ) -> Iterator[Any] | Enumerator:
+        """ExecQuery (WQL data, schema ``meta_class`` and ASSOCIATORS/REFERENCES OF).
+
+        Synchronous mode validates at once (raising the WMI code) and returns a
+        lazy iterator; with WBEM_FLAG_RETURN_IMMEDIATELY an ``Enumerator`` whose
+        ``next`` reports evaluation errors (spec §1.1 [OBS]).
+        """
+        self._check_open()
+        check_flags("ExecQuery", flags)
+        if flags & WBEM_FLAG_RETURN_IMMEDIATELY:
+            op = self._query_op(query, language, flags & ~WBEM_FLAG_RETURN_IMMEDIATELY)
+            return start_enumerator(
+                self._shared.engine(),
+                op,
+                self._shared.source,
+                flags=flags,
+                namespace=self._namespace,
+            )
+        result = self._manager.exec_query(self._namespace, query, language, flags)
+        if isinstance(result, AsyncIterator):
+            op = self._query_op(query, language, flags)
+            return iter(
+                run_sync(self._shared.engine(), op, self._shared.source, flags=flags)
+            )
+        return result
+
+    def explain(self, query: str, language: str = "WQL") -> str:
+        """How ``query`` would run: key lookup, index or scan, per class."""
+        self._check_open()
+        return self._manager.queries.explain(self._namespace, query, language)
+
+    def exec_query_async(
+        self, query: str, sink: ObjectSink, flags: int = 0, language: str = "WQL"
+    ) -> None:
+        """ExecQueryAsync. Before start: NULL/empty query or language, bad flags,
+        NULL sink (raised, sink untouched). After start: syntax, class and
+        property errors arrive through the final ``set_status`` (spec §1.3)."""
+        self._check_open()
+        f = self._async_flags("ExecQuery", flags)
+        self._start(self._query_op(query, language, f), sink, flags)
+
+    def _query_op(self, query: Any, language: Any, flags: int) -> Enumerate:
+        if language is None or (isinstance(language, str) and not language.strip()):
+            raise InvalidParameterError("ExecQuery: the query language is NULL")
+        if query is None or (isinstance(query, str) and not query.strip()):
+            raise InvalidParameterError("ExecQuery: the query is NULL or empty")
+        mgr, ns = self._manager, self._namespace
+        return Enumerate(
+            "ExecQuery", lambda ctx: mgr.exec_query(ns, query, language, flags, ctx)
+        )
+
     # --- classes -------------------------------------------------------------------------
     def put_class(self, cls: CIMClass, flags: int = 0) -> None:
         self._check_open()

@@ -60,6 +60,7 @@ from ..repository import SQLiteRepository, key_id, normalize_namespace
 from ._flags import check_flags
 from ._methods import exec_method
 from ._providers import ProviderRegistry, call_provider, provider_instances, to_instance
+from ._query import QueryRunner, indexed_properties
 from ._system import SYSTEM_NAMESPACES, system_classes
 
 __all__ = ["ObjectManager"]
@@ -80,7 +81,28 @@ class ObjectManager:
         self.repository = repository
         self.server = server or platform.node() or "localhost"
         self.providers = ProviderRegistry()
+        self.queries = QueryRunner(self)
         self._bootstrap()
+
+    # --- queries -----------------------------------------------------------------------
+    def exec_query(
+        self,
+        namespace: str,
+        query: Any,
+        language: Any = "WQL",
+        flags: int = 0,
+        ctx: Any = None,
+    ) -> Iterator[Any] | AsyncIterator[Any]:
+        """ExecQuery (spec §4.2 opnum 20, §7): validates now, evaluates lazily.
+
+        Raises:
+            InvalidParameterError: NULL/empty query or language, bad flags.
+            InvalidQueryTypeError: the language is not WQL.
+            InvalidQueryError: syntax, unknown property, operator/type misuse.
+            InvalidClassError: the FROM class does not exist.
+        """
+        check_flags("ExecQuery", flags)
+        return self.queries.run(namespace, query, language, flags, ctx)
 
     # --- providers ---------------------------------------------------------------------
     def register_provider(self, namespace: str, classname: str, provider: Any) -> None:
@@ -556,7 +578,9 @@ class ObjectManager:
                 )
             if not exists:
                 self._check_unique_across_hierarchy(ns, cls, kid, rel)
-            repo.put_instance(ns, cls.name, kid, values)
+            indexed = indexed_properties(cls)
+            index = {p: values.get(p) for p in indexed} if indexed else None
+            repo.put_instance(ns, cls.name, kid, values, index)
         return rel
 
     def _check_unique_across_hierarchy(

@@ -16,6 +16,8 @@ Rule 4: the schema carries ``schema_version``; opening a newer one fails
 
 from __future__ import annotations
 
+import datetime
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidNamespaceError, ProviderError
-from ..model import CIMClass, CIMInstance, QualifierDeclaration
+from ..model import CIMClass, CIMDateTime, CIMInstance, QualifierDeclaration
 from ._codec import (
     InstanceDecoder,
     decode_class,
@@ -34,7 +36,6 @@ from ._codec import (
 )
 
 if TYPE_CHECKING:
-    import os
     from collections.abc import Iterator
 
 __all__ = ["SCHEMA_VERSION", "SQLiteRepository", "normalize_namespace"]
@@ -55,6 +56,10 @@ CREATE INDEX IF NOT EXISTS classes_by_super ON classes (ns, super);
 CREATE TABLE IF NOT EXISTS instances (
     ns TEXT NOT NULL, class TEXT NOT NULL, keyid TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (ns, class, keyid)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS propindex (
+    ns TEXT NOT NULL, class TEXT NOT NULL, prop TEXT NOT NULL, val, keyid TEXT NOT NULL,
+    PRIMARY KEY (ns, class, prop, val, keyid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS propindex_by_key ON propindex (ns, class, keyid);
 """
 
 
@@ -185,7 +190,13 @@ class SQLiteRepository:
         """Delete the namespace, its child namespaces and everything in them."""
         key = normalize_namespace(namespace)
         with self.transaction():
-            for table in ("namespaces", "qualifiers", "classes", "instances"):
+            for table in (
+                "namespaces",
+                "qualifiers",
+                "classes",
+                "instances",
+                "propindex",
+            ):
                 self._exec(
                     f"DELETE FROM {table} WHERE ns = ? OR ns LIKE ? ESCAPE '\\'",
                     (key, _like_prefix(key)),
@@ -327,30 +338,56 @@ class SQLiteRepository:
         return row is not None
 
     def put_instance(
-        self, namespace: str, classname: str, keyid: str, values: dict[str, Any]
+        self,
+        namespace: str,
+        classname: str,
+        keyid: str,
+        values: dict[str, Any],
+        index: dict[str, Any] | None = None,
     ) -> None:
+        """Store one instance; ``index`` (property → value) feeds the property index
+        of a class with ``Indexed`` properties (None: the class has none)."""
         doc = encode_instance_values(values)
+        ns, low = normalize_namespace(namespace), classname.lower()
         with self.transaction():
             self._exec(
                 "INSERT OR REPLACE INTO instances VALUES (?, ?, ?, ?)",
-                (normalize_namespace(namespace), classname.lower(), keyid, doc),
+                (ns, low, keyid, doc),
             )
+            if index is not None:
+                self._exec(
+                    "DELETE FROM propindex WHERE ns=? AND class=? AND keyid=?",
+                    (ns, low, keyid),
+                )
+                rows = [
+                    (ns, low, prop.lower(), index_value(v), keyid)
+                    for prop, v in index.items()
+                    if v is not None
+                ]
+                if rows:
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO propindex VALUES (?, ?, ?, ?, ?)", rows
+                    )
 
     def delete_instance(self, namespace: str, classname: str, keyid: str) -> bool:
+        ns, low = normalize_namespace(namespace), classname.lower()
         with self.transaction():
             cur = self._exec(
                 "DELETE FROM instances WHERE ns=? AND class=? AND keyid=?",
-                (normalize_namespace(namespace), classname.lower(), keyid),
+                (ns, low, keyid),
+            )
+            self._exec(
+                "DELETE FROM propindex WHERE ns=? AND class=? AND keyid=?",
+                (ns, low, keyid),
             )
         return cur.rowcount > 0
 
     def delete_instances(self, namespace: str, classname: str) -> None:
         """Delete every instance of exactly ``classname``."""
+        args = (normalize_namespace(namespace), classname.lower())
         with self.transaction():
-            self._exec(
-                "DELETE FROM instances WHERE ns=? AND class=?",
-                (normalize_namespace(namespace), classname.lower()),
-            )
+            self._exec("DELETE FROM instances WHERE ns=? AND class=?", args)
+            self._exec("DELETE FROM propindex WHERE ns=? AND class=?", args)
 
     def count_instances(self, namespace: str, classname: str) -> int:
         with self._lock:
@@ -381,6 +418,63 @@ class SQLiteRepository:
             if len(rows) < _CHUNK:
                 return
             last = rows[-1][0]
+
+    def iter_instances_filtered(
+        self,
+        namespace: str,
+        cls: CIMClass,
+        *,
+        json_filters: list[tuple[str, str, Any]] = (),  # type: ignore[assignment]
+        index_filters: list[tuple[str, str, Any]] = (),  # type: ignore[assignment]
+    ) -> Iterator[CIMInstance]:
+        """Instances of exactly ``cls`` narrowed in SQL: ``json_filters`` compare a
+        stored value (``json_extract``) and ``index_filters`` use the property
+        index; each is ``(property, op, value)`` with op in = < <= > >=. The result
+        is a superset the caller post-filters exactly (WQL semantics)."""
+        ns = normalize_namespace(namespace)
+        low = cls.name.lower()
+        decode = self._decoder(namespace, cls)
+        sql = ["SELECT i.doc FROM instances i WHERE i.ns=? AND i.class=?"]
+        args: list[Any] = [ns, low]
+        for prop, op, value in json_filters:
+            if op not in _OPS:
+                continue
+            sql.append(f"AND json_extract(i.doc, ?) {op} ?")
+            args += [f'$."{prop}"', value]
+        for prop, op, value in index_filters:
+            if op not in _OPS:
+                continue
+            sql.append(
+                f"AND i.keyid IN (SELECT keyid FROM propindex WHERE ns=? AND class=? "
+                f"AND prop=? AND val {op} ?)"
+            )
+            args += [ns, low, prop.lower(), index_value(value)]
+        with self._lock:
+            rows = self._db.execute(" ".join(sql), args).fetchall()
+        trusted = CIMInstance.trusted
+        display = cls.namespace
+        for (doc,) in rows:
+            yield trusted(cls, None, namespace=display, loader=(decode, doc))
+
+
+_OPS = frozenset({"=", "<", "<=", ">", ">="})
+
+
+def index_value(value: Any) -> Any:
+    """The comparable form of a value in the property index (strings casefolded,
+    booleans as 0/1, timestamps as UTC ISO text, intervals as microseconds)."""
+    if isinstance(value, str):
+        return value.casefold()
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, CIMDateTime) and not value.is_relative:
+        py = value.to_python()
+        if isinstance(py, datetime.timedelta):
+            return py // datetime.timedelta(microseconds=1)
+        return py.astimezone(datetime.UTC).isoformat()
+    return str(value).casefold()
 
 
 def _like_prefix(key: str) -> str:
