@@ -57,6 +57,7 @@ from ..model import (
     resolve_class,
 )
 from ..repository import SQLiteRepository, key_id, normalize_namespace
+from ._changes import Change, ChangeFeed
 from ._flags import check_flags
 from ._methods import exec_method
 from ._providers import ProviderRegistry, call_provider, provider_instances, to_instance
@@ -82,7 +83,14 @@ class ObjectManager:
         self.server = server or platform.node() or "localhost"
         self.providers = ProviderRegistry()
         self.queries = QueryRunner(self)
+        self.changes = ChangeFeed()
         self._bootstrap()
+
+    def _emit(self, kind: Any, ns: str, target: Any, previous: Any = None) -> None:
+        """Publish a change once the current write commits (nothing on rollback)."""
+        if self.changes:
+            change = Change(kind, ns, target, previous)
+            self.repository.after_commit(lambda: self.changes.publish(change))
 
     # --- queries -----------------------------------------------------------------------
     def exec_query(
@@ -289,8 +297,10 @@ class ObjectManager:
         with repo.transaction():
             if old is not None:
                 self._update_class(ns, old, resolved, flags)
+                self._emit("class_modified", ns, resolved, old)
             else:
                 repo.put_class(ns, resolved)
+                self._emit("class_created", ns, resolved)
 
     def _update_class(self, ns: str, old: CIMClass, new: CIMClass, flags: int) -> None:
         repo = self.repository
@@ -351,6 +361,7 @@ class ObjectManager:
             raise InvalidOperationError(f"DeleteClass: {cls.name} is a system class")
         with self.repository.transaction():
             self._delete_class_tree(ns, cls.name)
+            self._emit("class_deleted", ns, cls)
 
     def _delete_class_tree(self, ns: str, name: str) -> None:
         subs = self.repository.subclasses(ns, name, deep=True)
@@ -578,9 +589,18 @@ class ObjectManager:
                 )
             if not exists:
                 self._check_unique_across_hierarchy(ns, cls, kid, rel)
+            previous = (
+                repo.get_instance(ns, cls, kid) if exists and self.changes else None
+            )
             indexed = indexed_properties(cls)
             index = {p: values.get(p) for p in indexed} if indexed else None
             repo.put_instance(ns, cls.name, kid, values, index)
+            if self.changes:
+                new = CIMInstance.trusted(cls, dict(values), namespace=cls.namespace)
+                if exists:
+                    self._emit("instance_modified", ns, new, previous)
+                else:
+                    self._emit("instance_created", ns, new)
         return rel
 
     def _check_unique_across_hierarchy(
@@ -615,6 +635,7 @@ class ObjectManager:
             raise NotFoundError(f"namespace {target} does not exist (UPDATE_ONLY)")
         if not exists:
             self._create_namespace_raw(target)
+            self._emit("namespace_created", ns, self._namespace_instance(ns, name))
         return f'__NAMESPACE.Name="{name}"'
 
     def delete_instance(
@@ -639,14 +660,22 @@ class ObjectManager:
             target = _join(ns, name)
             if not name or not self.repository.namespace_exists(target):
                 raise NotFoundError(f"namespace {name!r} does not exist under {ns}")
+            ns_inst = self._namespace_instance(ns, name)
             self.repository.delete_namespace(target)
+            self._emit("namespace_deleted", ns, ns_inst)
             return
         kid = self._instance_key(ns, cls, parsed)
         provider = self.providers.get(ns, cls.name)
         if provider is not None:
             call_provider(provider, "delete_instance", cls, ctx, parsed)
             return
-        if not self.repository.delete_instance(ns, cls.name, kid):
+        repo = self.repository
+        with repo.transaction():
+            gone = repo.get_instance(ns, cls, kid) if self.changes else None
+            deleted = repo.delete_instance(ns, cls.name, kid)
+            if deleted and gone is not None:
+                self._emit("instance_deleted", ns, gone)
+        if not deleted:
             raise NotFoundError(f"DeleteInstance: {parsed.relpath} not found in {ns}")
 
     def create_instance_enum(

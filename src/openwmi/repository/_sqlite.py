@@ -36,7 +36,7 @@ from ._codec import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 __all__ = ["SCHEMA_VERSION", "SQLiteRepository", "normalize_namespace"]
 
@@ -92,6 +92,7 @@ class SQLiteRepository:
             raise ProviderError(f"cannot open repository {self.path}: {exc}") from exc
         self._lock = threading.RLock()
         self._depth = 0
+        self._after_commit: list[Callable[[], None]] = []
         self._caches: dict[str, _NamespaceCache] = {}
         self._ns_names: dict[str, str] | None = None
         with self._lock:
@@ -136,6 +137,7 @@ class SQLiteRepository:
                     self._db.execute("ROLLBACK")
                     self._caches.clear()
                     self._ns_names = None
+                    self._after_commit.clear()
                 raise
             self._depth -= 1
             if outer:
@@ -145,7 +147,21 @@ class SQLiteRepository:
                     self._db.execute("ROLLBACK")
                     self._caches.clear()
                     self._ns_names = None
+                    self._after_commit.clear()
                     raise ProviderError(f"repository commit failed: {exc}") from exc
+                callbacks, self._after_commit = self._after_commit, []
+        if outer:
+            for callback in callbacks:
+                callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current write commits (at once outside one);
+        it is dropped if the write rolls back. Callbacks run outside the lock."""
+        with self._lock:
+            if self._depth > 0:
+                self._after_commit.append(callback)
+                return
+        callback()
 
     def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         try:
