@@ -61,7 +61,7 @@ from ._changes import Change, ChangeFeed
 from ._flags import check_flags
 from ._methods import exec_method
 from ._providers import ProviderRegistry, call_provider, provider_instances, to_instance
-from ._query import QueryRunner, indexed_properties
+from ._query import QueryRunner
 from ._system import SYSTEM_NAMESPACES, system_classes
 
 __all__ = ["ObjectManager"]
@@ -493,32 +493,43 @@ class ObjectManager:
         ns = self.check_namespace(namespace)
         cls = self._class(ns, classname)
         inst = CIMInstance(cls, namespace=ns)
-        for prop in cls.properties.values():
-            if prop.default is not None:
-                inst[prop.name] = prop.default
+        for name, default in cls.facts.defaults:
+            inst[name] = default
         for name, value in values.items():
             inst[name] = value
         return inst
 
     def _checked_values(self, cls: CIMClass, inst: CIMInstance) -> dict[str, Any]:
-        """The instance's values re-checked against the stored class."""
-        out: dict[str, Any] = {}
-        for name, value in inst.values_set().items():
-            prop = cls.properties.get(name)
-            if prop is None:
-                raise InvalidPropertyError(
-                    f"PutInstance: property {name!r} is not declared by class {cls.name}"
-                )
-            out[prop.name] = coerce_property(prop, value, f"{cls.name}.{prop.name}")
-        for prop in cls.properties.values():
-            if out.get(prop.name) is None and (
-                prop.qualifier("not_null") or prop.qualifier("required")
-            ):
+        """The instance's values re-checked against the stored class.
+
+        An instance built on this very (shared, frozen) class object was checked
+        value by value as it was set; only arrays, whose elements can be changed
+        in place, are checked again.
+        """
+        facts = cls.facts
+        if inst.cimclass is cls:
+            out = inst.values_set()
+            for name in facts.arrays:
+                value = out.get(name)
+                if value is not None:
+                    array_prop = cls.properties[name]
+                    out[name] = coerce_property(array_prop, value, f"{cls.name}.{name}")
+        else:
+            out = {}
+            for name, value in inst.values_set().items():
+                prop = cls.properties.get(name)
+                if prop is None:
+                    raise InvalidPropertyError(
+                        f"PutInstance: property {name!r} is not declared by class {cls.name}"
+                    )
+                out[prop.name] = coerce_property(prop, value, f"{cls.name}.{prop.name}")
+        for name in facts.required:
+            if out.get(name) is None:
                 raise WbemError.of(
                     HResult.WBEM_E_ILLEGAL_NULL,
-                    f"PutInstance: {cls.name}.{prop.name} is Not_Null/Required but has no value",
+                    f"PutInstance: {cls.name}.{name} is Not_Null/Required but has no value",
                 )
-        keys = cls.key_names
+        keys = facts.key_names
         if keys:
             null = [k for k in keys if out.get(k) is None]
             if len(null) == len(keys):
@@ -572,14 +583,15 @@ class ObjectManager:
             checked = CIMInstance.trusted(cls, values, namespace=cls.namespace)
             result = call_provider(provider, "put_instance", cls, ctx, checked, flags)
             return str(result) if result is not None else str(checked.path.relpath)  # type: ignore[union-attr]  # keys checked above
+        keys = cls.facts.key_names
         kid = key_id(cls, values)
         repo = self.repository
         with repo.transaction():
             exists = repo.instance_exists(ns, cls.name, kid)
             rel = ObjectPath(
                 cls.name,
-                tuple((k, values[k]) for k in cls.key_names),
-                singleton=not cls.key_names,
+                tuple((k, values[k]) for k in keys),
+                singleton=not keys,
             ).relpath
             if exists and flags & WBEM_FLAG_CREATE_ONLY:
                 raise AlreadyExistsError(f"PutInstance: {rel} already exists in {ns}")
@@ -592,7 +604,7 @@ class ObjectManager:
             previous = (
                 repo.get_instance(ns, cls, kid) if exists and self.changes else None
             )
-            indexed = indexed_properties(cls)
+            indexed = cls.facts.indexed
             index = {p: values.get(p) for p in indexed} if indexed else None
             repo.put_instance(ns, cls.name, kid, values, index)
             if self.changes:

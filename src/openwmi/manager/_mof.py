@@ -12,19 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import WbemError
-from ..mof import (
-    ClassItem,
-    InstanceItem,
-    MofItem,
-    MofResult,
-    QualifierDeclItem,
-    compile_mof,
-    compile_mof_files,
-)
 
 if TYPE_CHECKING:
     from ..model import CIMClass, QualifierDeclaration
+    from ..mof import MofItem, MofResult
     from ._manager import ObjectManager
+
+# openwmi.mof (and pywbem behind it) is imported on first use only: importing
+# it costs ~0.6 s and ~20 MiB that plain queries never need.
 
 __all__ = ["ManagerMofTarget", "compile_files_into", "compile_into"]
 
@@ -58,6 +53,8 @@ class ManagerMofTarget:
             self.manager.create_namespace(namespace)
 
     def apply_mof(self, namespace: str, items: list[MofItem]) -> None:
+        from ..mof import ClassItem, InstanceItem, QualifierDeclItem
+
         mgr = self.manager
         with mgr.repository.transaction():
             for index, item in enumerate(items):
@@ -85,6 +82,8 @@ def compile_into(
     manager: ObjectManager, namespace: str, text: str, *, filename: str = "<string>"
 ) -> dict[str, int]:
     """Compile MOF text into ``namespace`` (all or nothing); counts of what was applied."""
+    from ..mof import compile_mof
+
     result = compile_mof(
         text, ManagerMofTarget(manager), namespace=namespace, filename=filename
     )
@@ -94,6 +93,8 @@ def compile_into(
 def compile_files_into(
     manager: ObjectManager, namespace: str, paths: list[Path]
 ) -> dict[str, int]:
+    from ..mof import compile_mof_files
+
     result = compile_mof_files(
         [str(p) for p in paths],
         ManagerMofTarget(manager),

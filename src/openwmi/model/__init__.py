@@ -8,6 +8,7 @@ from ._classes import CIMClass as CIMClass
 from ._classes import CIMMethod as CIMMethod
 from ._classes import CIMParameter as CIMParameter
 from ._classes import CIMProperty as CIMProperty
+from ._classes import ClassFacts as ClassFacts
 from ._classes import qualifier_dict as qualifier_dict
 from ._classes import resolve_class as resolve_class
 from ._instances import CIMInstance as CIMInstance
@@ -32,6 +33,7 @@ __all__ = [
     "CIMParameter",
     "CIMProperty",
     "CIMType",
+    "ClassFacts",
     "NocaseDict",
     "ObjectPath",
     "Qualifier",

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CIMClass",
+    "ClassFacts",
     "CIMMethod",
     "CIMParameter",
     "CIMProperty",
@@ -138,6 +139,17 @@ class CIMMethod:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ClassFacts:
+    """What hot paths need of a class, computed once (see ``freeze_facts``)."""
+
+    key_names: tuple[str, ...]
+    required: tuple[str, ...]
+    indexed: tuple[str, ...]
+    defaults: tuple[tuple[str, Any], ...]
+    arrays: tuple[str, ...]
+
+
 @dataclass(slots=True, eq=False)
 class CIMClass:
     """A CIM class. Resolved classes (from the repository) include inherited members."""
@@ -150,6 +162,41 @@ class CIMClass:
     derivation: tuple[str, ...] = ()
     namespace: str | None = None
     server: str | None = None
+    # Precomputed facts of a class that will not change any more (the repository
+    # freezes the classes it shares); None for classes being edited.
+    _facts: ClassFacts | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def freeze_facts(self) -> ClassFacts:
+        """Compute and keep the per-class facts hot paths need. Call only on a
+        class nobody will mutate (copies made later do not carry them)."""
+        props = list(self.properties.values())
+        facts = ClassFacts(
+            key_names=tuple(p.name for p in props if p.is_key),
+            required=tuple(
+                p.name
+                for p in props
+                if p.qualifier("not_null") or p.qualifier("required")
+            ),
+            indexed=tuple(p.name for p in props if p.qualifier("indexed")),
+            defaults=tuple((p.name, p.default) for p in props if p.default is not None),
+            arrays=tuple(p.name for p in props if p.is_array),
+        )
+        self._facts = facts
+        return facts
+
+    @property
+    def facts(self) -> ClassFacts:
+        """The frozen facts, or freshly computed ones for an unfrozen class."""
+        facts = self._facts
+        if facts is not None:
+            return facts
+        current = self._facts
+        try:
+            return self.freeze_facts()
+        finally:
+            self._facts = current  # computing must not freeze a mutable class
 
     # --- derived facts -----------------------------------------------------------
     @property
@@ -170,6 +217,9 @@ class CIMClass:
 
     @property
     def key_names(self) -> list[str]:
+        facts = self._facts
+        if facts is not None:
+            return list(facts.key_names)
         return [p.name for p in self.properties.values() if p.is_key]
 
     @property

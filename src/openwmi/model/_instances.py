@@ -25,7 +25,7 @@ from ..constants import WBEM_GENUS_INSTANCE
 from ..errors import NotFoundError, TypeMismatchError
 from ._classes import CIMClass, CIMProperty
 from ._paths import ObjectPath
-from ._types import CIMType, coerce_value
+from ._types import INT_RANGES, CIMType, coerce_value
 
 __all__ = ["CIMInstance", "coerce_property"]
 
@@ -44,6 +44,19 @@ def coerce_property(prop: CIMProperty, value: Any, where: str) -> Any:
     if value is None:
         return None
     t = prop.type
+    # Fast paths for the common scalars (same rules as coerce_value).
+    vt = type(value)
+    if not prop.is_array:
+        if vt is str and t is CIMType.STRING and prop.embedded_class is None:
+            return value
+        if vt is int:
+            rng = INT_RANGES.get(t)
+            if rng is not None and rng[0] <= value <= rng[1]:
+                return value
+        elif (vt is bool and t is CIMType.BOOLEAN) or (
+            vt is float and (t is CIMType.REAL64 or t is CIMType.REAL32)
+        ):
+            return value
     if t is CIMType.REFERENCE:
         return _map_elements(prop, value, where, _coerce_ref)
     if t in (CIMType.OBJECT, CIMType.INSTANCE):

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import InvalidParameterError, TypeMismatchError
 
-__all__ = ["CIMDateTime", "CIMType", "coerce_value", "type_of_value"]
+__all__ = ["INT_RANGES", "CIMDateTime", "CIMType", "coerce_value", "type_of_value"]
 
 
 class CIMType(enum.Enum):
@@ -49,11 +49,11 @@ class CIMType(enum.Enum):
 
     @property
     def is_integer(self) -> bool:
-        return self in _INT_RANGES
+        return self in INT_RANGES
 
     @property
     def is_numeric(self) -> bool:
-        return self in _INT_RANGES or self in (CIMType.REAL32, CIMType.REAL64)
+        return self in INT_RANGES or self in (CIMType.REAL32, CIMType.REAL64)
 
     @classmethod
     def from_name(cls, name: str) -> CIMType:
@@ -67,7 +67,7 @@ class CIMType(enum.Enum):
 _BY_NAME = {t.value: t for t in CIMType}
 _BY_NAME["ref"] = CIMType.REFERENCE
 
-_INT_RANGES: dict[CIMType, tuple[int, int]] = {
+INT_RANGES: dict[CIMType, tuple[int, int]] = {
     CIMType.UINT8: (0, 0xFF),
     CIMType.SINT8: (-0x80, 0x7F),
     CIMType.UINT16: (0, 0xFFFF),
@@ -107,6 +107,13 @@ class CIMDateTime:
             )
         if "*" not in self.text:
             self._sort_key()  # validates field ranges (month 13, hour 25 …)
+
+    @classmethod
+    def trusted(cls, text: str) -> CIMDateTime:
+        """A datetime from text already validated (repository data): no re-check."""
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "text", text)
+        return obj
 
     @classmethod
     def parse(cls, text: str) -> CIMDateTime:
@@ -239,7 +246,7 @@ def _fail(cimtype: CIMType, value: object, where: str) -> TypeMismatchError:
 def _coerce_scalar(cimtype: CIMType, value: Any, where: str) -> Any:
     if value is None:
         return None
-    rng = _INT_RANGES.get(cimtype)
+    rng = INT_RANGES.get(cimtype)
     if rng is not None:
         if type(value) is not int:
             if isinstance(value, int) and not isinstance(value, bool):

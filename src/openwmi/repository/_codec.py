@@ -92,7 +92,7 @@ def _loose_types(inst: CIMInstance) -> dict[str, str] | None:
 def _dec(value: Any) -> Any:
     if isinstance(value, dict):
         if "$dt" in value:
-            return CIMDateTime(value["$dt"])
+            return CIMDateTime.trusted(value["$dt"])
         if "$ref" in value:
             return ObjectPath.parse(value["$ref"])
         obj = value["$obj"]

@@ -269,7 +269,9 @@ class SQLiteRepository:
                     "SELECT name, doc FROM classes WHERE ns=?", (key,)
                 ).fetchall()
             for low, doc in rows:
-                cache.classes[low] = decode_class(doc, display)
+                cls = decode_class(doc, display)
+                cls.freeze_facts()  # shared read-only from here on
+                cache.classes[low] = cls
             for low, cls in cache.classes.items():
                 parent = cls.superclass.lower() if cls.superclass else None
                 cache.children.setdefault(parent, []).append(low)
