@@ -59,6 +59,9 @@ _PUSHABLE = frozenset(
 )
 
 
+_CACHE_SIZE = 512
+
+
 def indexed_properties(cls: CIMClass) -> list[str]:
     """Properties carrying the ``Indexed`` qualifier (they feed the property index)."""
     return [p.name for p in cls.properties.values() if p.qualifier("indexed")]
@@ -69,6 +72,10 @@ class QueryRunner:
 
     def __init__(self, manager: ObjectManager) -> None:
         self.manager = manager
+        # (namespace, text) -> (FROM class object, prepared query). Valid while the
+        # repository still shares that very class object (any class write
+        # replaces the namespace's class cache, so stale entries never match).
+        self._prepared: dict[tuple[str, str], tuple[CIMClass, PreparedQuery]] = {}
 
     # --- entry point -----------------------------------------------------------------
     def prepare(self, namespace: str, query: Any, language: Any) -> Any:
@@ -82,7 +89,16 @@ class QueryRunner:
             )
         if isinstance(parsed, SelectQuery):
             repo = self.manager.repository
-            return ns, prepare_query(parsed, lambda name: repo.get_class(ns, name))
+            key = (ns, query) if isinstance(query, str) else None
+            hit = self._prepared.get(key) if key is not None else None
+            if hit is not None and repo.get_class(ns, hit[1].plan.classname) is hit[0]:
+                return ns, hit[1]
+            prepared = prepare_query(parsed, lambda name: repo.get_class(ns, name))
+            if key is not None:
+                if len(self._prepared) >= _CACHE_SIZE:
+                    self._prepared.pop(next(iter(self._prepared)))
+                self._prepared[key] = (prepared.bound.cimclass, prepared)
+            return ns, prepared
         return ns, parsed
 
     def run(
