@@ -19,7 +19,7 @@ from rich.console import Console
 from .. import __version__
 from ..client import Services, connect
 from ..errors import WbemError
-from ._cmd_query import stream_call
+from ._cmd_query import parse_method_args, stream_call
 from ._render import FORMATS, render
 
 if TYPE_CHECKING:
@@ -203,6 +203,66 @@ def query(
             click.echo(svc.explain(wql))
             return
         c.show(stream_call(svc, lambda sink: svc.exec_query_async(wql, sink)))
+
+
+@cli.command(name="call")
+@click.argument("path")
+@click.argument("method")
+@click.argument("params", nargs=-1)
+@_common
+@_pass
+def call_(
+    ctx: _Ctx,
+    path: str,
+    method: str,
+    params: tuple[str, ...],
+    namespace: str | None,
+    repository: str | None,
+    fmt: str | None,
+) -> None:
+    """Call METHOD on PATH with Name=Value PARAMS (typed from the declaration).
+
+    Shows a progress bar when the provider reports progress; Ctrl-C cancels the
+    call (the provider runs to completion, as in WMI).
+    Example: openwmi call 'Win32_Process.Handle="42"' Terminate Reason=0
+    """
+    from rich.progress import Progress
+
+    from ..constants import WBEM_FLAG_SEND_STATUS
+
+    c = _apply(
+        ctx, namespace, repository, fmt or ("table" if ctx.fmt == "table" else None)
+    )
+    with c.services() as svc:
+        target = svc.manager.parse_path(svc.namespace, path)[1]
+        cls = svc.get_object(target.classname)
+        m = cls.methods.get(method)
+        if m is None:
+            from ..errors import HResult
+
+            raise WbemError.of(
+                HResult.WBEM_E_INVALID_METHOD,
+                f"class {cls.name} has no method {method!r}",
+            )
+        in_params = parse_method_args(m, params)
+        with Progress(console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task(f"{cls.name}.{m.name}", total=100, visible=False)
+
+            def progress(percent: int, message: str | None) -> None:
+                bar.update(
+                    task, completed=percent, visible=True, description=message or m.name
+                )
+
+            results = list(
+                stream_call(
+                    svc,
+                    lambda sink: svc.exec_method_async(
+                        path, m.name, in_params, sink, WBEM_FLAG_SEND_STATUS
+                    ),
+                    progress,
+                )
+            )
+        c.show(results)
 
 
 @cli.group()
