@@ -492,12 +492,16 @@ class ObjectManager:
     ) -> CIMInstance:
         ns = self.check_namespace(namespace)
         cls = self._class(ns, classname)
-        inst = CIMInstance(cls, namespace=ns)
-        for name, default in cls.facts.defaults:
-            inst[name] = default
+        props = cls.properties
+        out = dict(cls.facts.defaults)
         for name, value in values.items():
-            inst[name] = value
-        return inst
+            prop = props.get(name)
+            if prop is None:
+                raise NotFoundError(
+                    f"property {name!r} is not declared by class {cls.name}"
+                )
+            out[prop.name] = coerce_property(prop, value, f"{cls.name}.{prop.name}")
+        return CIMInstance.trusted(cls, out, namespace=cls.namespace)
 
     def _checked_values(self, cls: CIMClass, inst: CIMInstance) -> dict[str, Any]:
         """The instance's values re-checked against the stored class.
