@@ -278,3 +278,24 @@ def test_close_ends_pending_calls_with_shutting_down(data: openwmi.Services) -> 
     prov.release.set()
     closer.join(10)
     assert not closer.is_alive()
+
+
+def test_sync_calls_give_providers_a_context(data: openwmi.Services) -> None:
+    """Issue 4 provider contract: ``ctx`` carries ``cancelled`` and ``progress()``
+    in every mode, synchronous calls included."""
+    seen: list[Any] = []
+
+    class Prov:
+        def enumerate_instances(self, ctx: Any, classname: str) -> Any:
+            seen.append(ctx.cancelled)
+            ctx.progress(50, "half")
+            yield {"Id": 1}
+
+        def invoke_method(self, ctx: Any, path: Any, method: str, params: Any) -> Any:
+            seen.append(ctx.cancelled)
+            return {"ReturnValue": 0}
+
+    data.register_provider("T_Prov", Prov())
+    assert [o.Id for o in data.create_instance_enum("T_Prov")] == [1]
+    assert data.exec_method("T_Prov", "Run", {"X": 1}).ReturnValue == 0
+    assert seen == [False, False]

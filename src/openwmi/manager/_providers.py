@@ -29,7 +29,7 @@ from ..errors import (
 from ..model import CIMClass, CIMInstance
 from ..repository import normalize_namespace
 
-__all__ = ["ProviderRegistry", "call_provider", "provider_instances"]
+__all__ = ["DirectContext", "ProviderRegistry", "call_provider", "provider_instances"]
 
 
 class ProviderRegistry:
@@ -76,6 +76,29 @@ class ProviderRegistry:
         return bool(self._by_class)
 
 
+class DirectContext:
+    """The context a provider sees on a synchronous call made without the engine
+    (same attributes as the engine's CallContext; nothing to cancel or report to)."""
+
+    __slots__ = ("flags", "namespace", "user")
+    cancelled = False
+
+    def __init__(self, namespace: str | None, flags: int = 0, user: Any = None) -> None:
+        self.namespace, self.flags, self.user = namespace, flags, user
+
+    def progress(self, percent: int, message: str | None = None) -> None:
+        return None
+
+    def on_cancel(self, callback: Any) -> None:
+        return None
+
+    def set_result_string(self, value: str) -> None:
+        return None
+
+    def flush(self) -> None:
+        return None
+
+
 def _capability(provider: Any, name: str, cls: CIMClass) -> Any:
     fn = getattr(provider, name, None)
     if not callable(fn):
@@ -97,6 +120,8 @@ def _failure(cls: CIMClass, what: str, exc: BaseException) -> WbemError:
 def call_provider(provider: Any, name: str, cls: CIMClass, *args: Any) -> Any:
     """Call one provider method, mapping its exceptions (WbemError passes)."""
     fn = _capability(provider, name, cls)
+    if args and args[0] is None:
+        args = (DirectContext(cls.namespace), *args[1:])
     try:
         return fn(*args)
     except Exception as exc:
