@@ -1,0 +1,215 @@
+"""ExecNotificationQuery in its three client forms (spec §6.1-§6.3).
+
+Owns ``exec_notification_query_async`` (object sink), ``exec_notification_query``
+(semisynchronous enumerator) and ``aio_exec_notification_query`` (``async for``),
+each taking the ``Services`` it works on; ``Services``/``AioServices`` delegate
+to them. The subscription is registered before the function returns, so no
+event that follows the call is missed. Imports engine, manager (the embedded
+source's event subsystem) and errors; never server.
+
+Rule 1 (design.md decision 3). An event call never completes: its stream
+        yields until ``cancel_async_call`` (one ``set_status(0,
+        WBEM_E_CALL_CANCELLED)``, nothing after), a failure (one
+        ``set_status`` with the error) or shutdown (``WBEM_E_SHUTTING_DOWN``).
+        No success status is ever delivered; no progress either.
+Rule 2 (spec §1.3). ExecNotificationQueryAsync fails *before start* (raised,
+        sink untouched) for a NULL sink, NULL/empty query or language, bad
+        flags and a closed connection; every query check (WBEM_E_INVALID_QUERY_TYPE,
+        WBEM_E_UNPARSABLE_QUERY, WBEM_E_INVALID_CLASS, WBEM_E_NOT_EVENT_CLASS,
+        WBEM_E_MISSING_GROUP_WITHIN, WBEMESS_E_REGISTRATION_TOO_PRECISE/_BROAD…)
+        fails *after start*, through the sink's one final ``set_status``.
+Rule 3 (spec §6.1). The semisynchronous form needs both
+        WBEM_FLAG_RETURN_IMMEDIATELY and WBEM_FLAG_FORWARD_ONLY, else
+        WBEM_E_INVALID_PARAMETER; it (and the asyncio form) raises the query
+        errors at the call, as the .NET pages document for the return value
+        (spec §1.3 [INF]); releasing the enumerator cancels the subscription;
+        ``reset`` on it is WBEM_E_INVALID_OPERATION (decision 4).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..constants import WBEM_FLAG_FORWARD_ONLY, WBEM_FLAG_RETURN_IMMEDIATELY
+from ..engine import (
+    EngineStream,
+    Enumerator,
+    ObjectSink,
+    engine_stream,
+    start_enumerator,
+)
+from ..errors import InvalidParameterError, WbemError
+from ..manager import check_flags
+from ..manager._events import Subscription, events_of
+from ._local import Enumerate
+
+if TYPE_CHECKING:
+    from ._services import Services
+
+__all__ = [
+    "EventStream",
+    "aio_exec_notification_query",
+    "exec_notification_query",
+    "exec_notification_query_async",
+]
+
+_NAME = "ExecNotificationQuery"
+
+
+def _check_strings(query: object, language: object) -> None:
+    if language is None or (isinstance(language, str) and not language.strip()):
+        raise InvalidParameterError(f"{_NAME}: the query language is NULL")
+    if query is None or (isinstance(query, str) and not query.strip()):
+        raise InvalidParameterError(f"{_NAME}: the query is NULL or empty")
+
+
+def _failing(error: WbemError) -> Iterator[Any]:
+    """A stream that fails at once: the error reaches the sink after start."""
+    yield from ()
+    raise error
+
+
+def _stream_op(sub: Subscription) -> Enumerate:
+    def produce(ctx: Any) -> Subscription:
+        ctx.on_cancel(sub.close)  # timers and queue gone as cancel returns
+        return sub
+
+    return Enumerate(_NAME, produce)
+
+
+def exec_notification_query_async(
+    svc: Services,
+    query: str,
+    sink: ObjectSink,
+    flags: int = 0,
+    language: str = "WQL",
+) -> None:
+    """ExecNotificationQueryAsync: events reach ``sink.indicate`` until cancelled.
+
+    Args:
+        svc: the connection (its namespace is the event namespace).
+        query: e.g. ``SELECT * FROM __InstanceCreationEvent WITHIN 1 WHERE
+            TargetInstance ISA 'Win32_Process'``.
+        sink: the ObjectSink; stop with ``svc.cancel_async_call(sink)``.
+        flags: 0 or WBEM_FLAG_SEND_STATUS (accepted; events send no progress).
+        language: "WQL".
+
+    Raises (before start, sink untouched; Rule 2):
+        InvalidParameterError: NULL sink, query or language; a flag not allowed.
+        ShuttingDownError: the connection is closed.
+    """
+    svc._check_open()
+    check_flags(_NAME, flags, asynchronous=True)
+    _check_strings(query, language)
+    if sink is None:
+        raise InvalidParameterError(f"{_NAME}Async: the sink is NULL")
+    events = events_of(svc._manager)
+    try:
+        sub = events.subscribe(svc.namespace, query, language)
+    except WbemError as exc:
+        err = exc
+        svc._start(Enumerate(_NAME, lambda ctx: _failing(err)), sink, flags)
+        return
+    try:
+        svc._start(_stream_op(sub), sink, flags)
+    except BaseException:
+        sub.close()
+        raise
+
+
+def exec_notification_query(
+    svc: Services,
+    query: str,
+    flags: int = WBEM_FLAG_RETURN_IMMEDIATELY | WBEM_FLAG_FORWARD_ONLY,
+    language: str = "WQL",
+) -> Enumerator:
+    """ExecNotificationQuery (semisynchronous only): an event enumerator.
+
+    ``enumerator.next(timeout_ms, count)`` returns events as they arrive
+    (WBEM_S_TIMEDOUT when none came in time); ``close()`` cancels.
+
+    Raises:
+        InvalidParameterError: the flags lack RETURN_IMMEDIATELY or
+            FORWARD_ONLY (or have others), NULL query or language.
+        Every ``EventManager.prepare`` error (Rule 3).
+    """
+    svc._check_open()
+    both = WBEM_FLAG_RETURN_IMMEDIATELY | WBEM_FLAG_FORWARD_ONLY
+    check_flags(_NAME, flags)
+    if flags & both != both:
+        raise InvalidParameterError(
+            f"{_NAME}: flags must include both WBEM_FLAG_RETURN_IMMEDIATELY and "
+            "WBEM_FLAG_FORWARD_ONLY (events are never returned synchronously)",
+            flags=flags,
+        )
+    _check_strings(query, language)
+    sub = events_of(svc._manager).subscribe(svc.namespace, query, language)
+    try:
+        return start_enumerator(
+            svc._shared.engine(),
+            _stream_op(sub),
+            svc._shared.source,
+            flags=flags,
+            namespace=svc.namespace,
+        )
+    except BaseException:
+        sub.close()
+        raise
+
+
+class EventStream:
+    """``async for event in svc.aio.exec_notification_query(q)``.
+
+    Never ends on its own; leave the loop with ``break`` inside ``async with``,
+    call ``aclose()``, or cancel the task (= ``cancel_async_call``).
+    """
+
+    def __init__(self, stream: EngineStream, sub: Subscription) -> None:
+        self._stream = stream
+        self._sub = sub
+
+    @property
+    def subscription(self) -> Subscription:
+        return self._sub
+
+    def __aiter__(self) -> EventStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return await self._stream.__anext__()
+        except BaseException:
+            self._sub.close()
+            raise
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+        self._sub.close()
+
+    async def __aenter__(self) -> EventStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __del__(self) -> None:
+        sub = getattr(self, "_sub", None)
+        if sub is not None and not sub.closed:
+            # GC may run while this thread holds event locks: close elsewhere.
+            threading.Thread(target=sub.close, daemon=True).start()
+
+
+def aio_exec_notification_query(
+    svc: Services, query: str, language: str = "WQL"
+) -> EventStream:
+    """The asyncio form (Rule 3: query errors raise here, at the call)."""
+    svc._check_open()
+    _check_strings(query, language)
+    sub = events_of(svc._manager).subscribe(svc.namespace, query, language)
+    shared = svc._shared
+    stream = engine_stream(
+        shared.engine(), _stream_op(sub), shared.source, namespace=svc.namespace
+    )
+    return EventStream(stream, sub)
