@@ -313,3 +313,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+
+
+from ._cmd_server import serve, user  # noqa: E402  # registered last: server commands
+
+cli.add_command(serve)
+cli.add_command(user)

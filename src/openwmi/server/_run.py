@@ -23,6 +23,7 @@ import ipaddress
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -280,6 +281,14 @@ def serve(
         asyncio.run(_serve_all(app, opts, data_dir, echo))
 
 
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling (``_serve_all`` owns the signals)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 async def _serve_all(
     app: CIMXMLApp, opts: ServeOptions, data_dir: Path, echo: Callable[[str], None]
 ) -> None:
@@ -289,7 +298,7 @@ async def _serve_all(
         sock = _bind(opts.host, opts.port)
         socks.append(sock)
         servers.append(
-            uvicorn.Server(
+            _Server(
                 uvicorn.Config(
                     app, lifespan="on", log_level="info", timeout_graceful_shutdown=30
                 )
@@ -304,7 +313,7 @@ async def _serve_all(
         sock = _bind(opts.host, opts.https_port)
         socks.append(sock)
         servers.append(
-            uvicorn.Server(
+            _Server(
                 uvicorn.Config(
                     app,
                     lifespan="off" if servers else "on",
@@ -323,26 +332,25 @@ async def _serve_all(
         raise InvalidParameterError("nothing to serve: both ports are 0")
     for s in servers[1:]:
         s.config.lifespan = "off"
-    # uvicorn installs SIGTERM/SIGINT handlers for the first server; the others
-    # follow its should_exit so one signal stops every listener gracefully
+    # one SIGTERM/SIGINT handler stops every listener gracefully (uvicorn's own
+    # per-server handlers would re-raise the signal after shutdown)
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for s in servers:
+            s.should_exit = True
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop)
     tasks = [
         asyncio.create_task(s.serve(sockets=[k]))
         for s, k in zip(servers, socks, strict=True)
     ]
-
-    async def follow() -> None:
-        # uvicorn's signal handler flips should_exit on one server; there is no
-        # event to wait on, so the others follow by polling it
-        while not any(s.should_exit for s in servers):  # noqa: ASYNC110
-            await asyncio.sleep(0.2)
-        for s in servers:
-            s.should_exit = True
-
-    follower = asyncio.create_task(follow())
     try:
         await asyncio.gather(*tasks)
     finally:
-        follower.cancel()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
         await app.aclose()
         for k in socks:
             k.close()
