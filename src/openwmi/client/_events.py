@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..constants import WBEM_FLAG_FORWARD_ONLY, WBEM_FLAG_RETURN_IMMEDIATELY
 from ..engine import (
+    BatchPolicy,
     EngineStream,
     Enumerator,
     ObjectSink,
@@ -46,6 +47,7 @@ from ..manager._events import Subscription, events_of
 from ._local import Enumerate
 
 if TYPE_CHECKING:
+    from ..engine import Call
     from ._services import Services
 
 __all__ = [
@@ -71,12 +73,35 @@ def _failing(error: WbemError) -> Iterator[Any]:
     raise error
 
 
+class _EventOp(Enumerate):
+    """The engine operation of an event call.
+
+    Each event is its own ``indicate``: an event stream never ends and its
+    producer mostly waits, so the engine must not hold events back for a
+    batch (its wait-time flush is skipped while a delivery is in flight, which
+    would strand events until the next one; see the note to the lead). While a
+    sink is slow the pump waits for it and the subscription's bounded queue
+    absorbs (and, past its limit, drops with a notice) what comes meanwhile.
+    """
+
+    __slots__ = ()
+    batch_policy: ClassVar[BatchPolicy] = BatchPolicy(max_objects=1, max_bytes=0)
+
+
 def _stream_op(sub: Subscription) -> Enumerate:
     def produce(ctx: Any) -> Subscription:
         ctx.on_cancel(sub.close)  # timers and queue gone as cancel returns
         return sub
 
-    return Enumerate(_NAME, produce)
+    return _EventOp(_NAME, produce)
+
+
+def _close_with(call: Call | None, sub: Subscription) -> None:
+    """Close ``sub`` when the call is cancelled, even before its producer opened
+    (a call cancelled or shut down before launch never opens its source)."""
+    ctx = call.ctx if call is not None else None
+    if ctx is not None:
+        ctx.on_cancel(sub.close)
 
 
 def exec_notification_query_async(
@@ -113,10 +138,17 @@ def exec_notification_query_async(
         svc._start(Enumerate(_NAME, lambda ctx: _failing(err)), sink, flags)
         return
     try:
-        svc._start(_stream_op(sub), sink, flags)
+        call = svc._shared.engine().start(
+            _stream_op(sub),
+            svc._shared.source,
+            sink,
+            flags=flags,
+            namespace=svc.namespace,
+        )
     except BaseException:
         sub.close()
         raise
+    _close_with(call, sub)
 
 
 def exec_notification_query(
@@ -147,7 +179,7 @@ def exec_notification_query(
     _check_strings(query, language)
     sub = events_of(svc._manager).subscribe(svc.namespace, query, language)
     try:
-        return start_enumerator(
+        enum = start_enumerator(
             svc._shared.engine(),
             _stream_op(sub),
             svc._shared.source,
@@ -157,6 +189,8 @@ def exec_notification_query(
     except BaseException:
         sub.close()
         raise
+    _close_with(enum.call, sub)
+    return enum
 
 
 class EventStream:

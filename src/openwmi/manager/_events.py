@@ -123,7 +123,7 @@ class _ProviderReg:
         self,
         namespace: str,
         provider: Any,
-        event_classes: frozenset[str],
+        event_classes: dict[str, frozenset[str]],
         instance_classes: frozenset[str],
     ) -> None:
         self.namespace = namespace
@@ -421,14 +421,13 @@ class EventManager:
         ns = normalize_namespace(sub.namespace)
         plan = sub.plan
         out = []
-        from_lineage = self._class(sub.namespace, plan.from_lower)[1]
+        from_lineage = lineage(plan.bound.cimclass)
         for reg in self._providers:
             if reg.namespace != ns:
                 continue
             hit = any(
-                plan.from_lower in self._class(sub.namespace, ec)[1]
-                or ec in from_lineage
-                for ec in reg.event_classes
+                plan.from_lower in ec_lineage or ec in from_lineage
+                for ec, ec_lineage in reg.event_classes.items()
             )
             if not hit and plan.instance_family and reg.instance_classes:
                 hit = plan.targets is None or bool(plan.targets & reg.instance_classes)
@@ -629,12 +628,12 @@ class EventManager:
             raise InvalidParameterError(
                 "register_event_provider: name the classes (provides_events)"
             )
-        event_classes: set[str] = set()
+        event_classes: dict[str, frozenset[str]] = {}
         instance_classes: set[str] = set()
         for name in names:
             cls, cls_lineage = self._class(ns, name)
             if "__event" in cls_lineage:
-                event_classes.add(cls.name.lower())
+                event_classes[cls.name.lower()] = cls_lineage
             else:
                 instance_classes.add(cls.name.lower())
                 for sc in self._manager.repository.subclasses(ns, cls.name, deep=True):
@@ -642,7 +641,7 @@ class EventManager:
         reg = _ProviderReg(
             normalize_namespace(ns),
             provider,
-            frozenset(event_classes),
+            event_classes,
             frozenset(instance_classes),
         )
         with self._lock:

@@ -302,11 +302,13 @@ class Subscription:
             self.group_deadline = None
             waiter, self._waiter = self._waiter, None
             notify = self._notify
-        self._owner._remove(self)
-        if waiter is not None:
-            wake([waiter])
-        if notify is not None:
-            notify()
+        try:
+            if waiter is not None:
+                wake([waiter])
+            if notify is not None:
+                notify()
+        finally:
+            self._owner._remove(self)
 
     def fail(self, error: WbemError) -> None:
         self.close(error)
