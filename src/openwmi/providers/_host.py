@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import importlib
 import io
 import os
@@ -130,6 +131,8 @@ class Packed:
 
 
 def _pack(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return _pack(value.value)
     if isinstance(value, CIMInstance):
         return Packed(
             value.classname, {k: _pack(v) for k, v in value.values_set().items()}
@@ -330,7 +333,7 @@ class ProviderHost:
         env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "openwmi.providers._host"],
+            [sys.executable, "-c", "from openwmi.providers._host import main; main()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -373,6 +376,7 @@ class ProviderHost:
                 msg = _read_frame(stream, safe=True)
             except Exception as exc:  # a corrupt frame is a crash of the host
                 reason = f"the provider host sent a bad frame: {exc}"
+                _stop(proc)
                 msg = None
             if msg is None:
                 break
@@ -390,6 +394,11 @@ class ProviderHost:
                     msg = ("result", msg[1], _unpack(msg[2]))
                 call.inbox.put(msg)
         rc = proc.wait()
+        with contextlib.suppress(Exception):
+            stream.close()
+        if proc.stdin is not None:
+            with contextlib.suppress(Exception):
+                proc.stdin.close()
         if rc:
             reason = f"{reason} (exit status {rc})"
         self._crashed(proc, reason)
@@ -645,7 +654,7 @@ class _Child:
             else:
                 self.send(("result", cid, _pack(fn(ctx, *args))))
         except WbemError as exc:
-            self.send(("error", cid, exc.hresult, exc.message))
+            self.send(("error", cid, int(exc.hresult), str(exc.message)))
         except Exception as exc:
             detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
             self.send(
@@ -667,37 +676,73 @@ class _Child:
         result: Any,
         provider: Any,
     ) -> None:
+        """Batch the provider's objects: a full batch goes at once, a partial
+        one after FLUSH_AFTER (the provider iterates on its own thread, so a
+        provider that blocks between objects does not hold back those it gave)."""
         if hasattr(result, "__aiter__"):
             result = _drive_async(result)
-        batch: list[dict[str, Any]] = []
-        started = time.monotonic()
-        it = iter(result or ())
-        try:
-            for item in it:
-                if ctx.cancelled:
-                    break
-                if not batch:
-                    started = time.monotonic()
-                batch.append(_item(item))
-                if len(batch) >= BATCH or time.monotonic() - started > FLUSH_AFTER:
-                    window.acquire()
-                    if ctx._cancelled.is_set():  # cancelled while waiting for an ack
+        items: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=BATCH * 2)
+
+        def produce() -> None:
+            it = iter(result or ())
+            try:
+                for item in it:
+                    packed = ("item", _item(item))
+                    while not ctx.cancelled:
+                        try:
+                            items.put(packed, timeout=0.05)
+                            break
+                        except queue.Full:
+                            continue
+                    if ctx.cancelled:
                         break
-                    self.send(("batch", cid, batch))
-                    batch = []
-        finally:
-            close = getattr(it, "close", None)
-            if close is not None:
-                close()
-        if ctx.cancelled:
-            cancel = getattr(provider, "cancel", None)
-            if callable(cancel):
-                with contextlib.suppress(Exception):
-                    cancel(ctx)
+                items.put(("end", None))
+            except BaseException as exc:  # delivered to the sender as the call's error
+                items.put(("raise", exc))
+            finally:
+                close = getattr(it, "close", None)
+                if close is not None:
+                    with contextlib.suppress(Exception):
+                        close()
+
+        threading.Thread(target=produce, daemon=True).start()
+        batch: list[dict[str, Any]] = []
+        while not ctx.cancelled:
+            try:
+                kind, value = items.get(timeout=FLUSH_AFTER if batch else 0.05)
+            except queue.Empty:
+                if batch:
+                    batch = self._flush(ctx, window, cid, batch)
+                continue
+            if kind == "item":
+                batch.append(value)
+                if len(batch) >= BATCH:
+                    batch = self._flush(ctx, window, cid, batch)
+                continue
+            if kind == "raise":
+                if batch:
+                    self._flush(ctx, window, cid, batch)
+                raise value
+            if batch:
+                self._flush(ctx, window, cid, batch)
+            self.send(("end", cid))
             return
-        if batch:
+        cancel = getattr(provider, "cancel", None)
+        if callable(cancel):
+            with contextlib.suppress(Exception):
+                cancel(ctx)
+
+    def _flush(
+        self,
+        ctx: _ChildContext,
+        window: threading.Semaphore,
+        cid: int,
+        batch: list[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        window.acquire()  # at most WINDOW unacknowledged batches (cancel releases)
+        if not ctx.cancelled:
             self.send(("batch", cid, batch))
-        self.send(("end", cid))
+        return []
 
     def cancel(self, cid: int) -> None:
         entry = self.calls.get(cid)

@@ -41,13 +41,13 @@ Differences from Windows (also in docs/providers.md):
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pwd
 import shlex
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -271,8 +271,7 @@ class ProcessProvider:
         if child is not None:
             child.wait(timeout=10)  # reap our own child: no zombie left behind
         else:
-            with contextlib.suppress(psutil.Error):
-                psutil.Process(pid).wait(timeout=5)
+            _wait_dead(pid, 5.0)
         return SUCCESS
 
     def _owner(self, pid: int) -> dict[str, Any]:
@@ -297,6 +296,24 @@ class ProcessProvider:
         except OSError:
             return UNKNOWN_FAILURE
         return SUCCESS
+
+
+def _wait_dead(pid: int, timeout: float) -> None:
+    """Wait until ``pid`` is gone or a zombie, without reaping it (it may be
+    another process's child, whose exit status is not ours to take)."""
+    pause = threading.Event()
+    deadline = time.monotonic() + timeout
+    delay = 0.0005
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            return
+        if stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3] in (b"Z", b"X"):
+            return
+        pause.wait(delay)
+        delay = min(delay * 2, 0.05)
 
 
 def _pid_of(path: ObjectPath) -> int | None:
