@@ -146,9 +146,12 @@ def test_cancel_while_events_are_in_flight(things, events):
     for i in range(1, 20):
         put(things, "Test_Thing", f"x{i}")  # queued behind the blocked sink
     done = threading.Event()
-    threading.Thread(
-        target=lambda: (things.cancel_async_call(sink), done.set()), daemon=True
-    ).start()
+
+    def cancel():
+        things.cancel_async_call(sink)
+        done.set()
+
+    threading.Thread(target=cancel, daemon=True).start()
     assert done.wait(20)  # cancel never waits for the sink (spec §2.4)
     wait_until(lambda: events.statistics().subscriptions == 0)
     release.set()

@@ -120,7 +120,11 @@ def test_before_start_errors_are_raised_and_leave_the_sink_alone(
     sink = RecordingSink()
     with pytest.raises(InvalidParameterError) as info:
         exec_notification_query_async(
-            things, query, sink if use_sink else None, flags, language=language
+            things,
+            query,
+            sink if use_sink else None,  # type: ignore[arg-type]  # the NULL sink case
+            flags,
+            language=language,
         )
     assert info.value.hresult == _E.WBEM_E_INVALID_PARAMETER
     assert sink.events == []
