@@ -20,8 +20,10 @@ from .conftest import make_class, put
 QUERY = "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'Test_Thing'"
 
 
-def _consumer(svc: openwmi.Services, cls: str, **values) -> CIMInstance:
-    return CIMInstance(svc.manager.repository.get_class(svc.namespace, cls), values)
+def _consumer(svc: openwmi.Services, cls: str, **values: object) -> CIMInstance:
+    found = svc.manager.repository.get_class(svc.namespace, cls)
+    assert found is not None
+    return CIMInstance(found, values)
 
 
 def test_log_file_subscription_survives_reopening_the_repository(tmp_path):
@@ -62,9 +64,8 @@ def test_log_file_subscription_survives_reopening_the_repository(tmp_path):
             "created after (2)",
         ]
         # deleting the binding disarms it
-        (binding,) = svc.manager.create_instance_enum(
-            svc.namespace, "__FilterToConsumerBinding"
-        )
+        (binding,) = list(svc.create_instance_enum("__FilterToConsumerBinding"))
+        assert binding.path is not None
         events.permanent.delete(svc.namespace, binding.path)
         assert events.statistics().permanent_bindings == 0
         put(svc, "Test_Thing", "gone")

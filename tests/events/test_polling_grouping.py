@@ -5,6 +5,8 @@ an injected FakeClock and ``tick()`` (house-style §5)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from openwmi.client._events import exec_notification_query_async
 from openwmi.errors import HResult
 from openwmi.testing import RecordingSink, assert_call_invariants, wait_until
@@ -106,8 +108,10 @@ def test_event_provider_supplies_intrinsic_events_without_within(
     class Watcher:
         provides_events = ("Test_Proc",)
 
-        def __init__(self):
-            self.queries, self.cancelled, self.publisher = [], [], None
+        def __init__(self) -> None:
+            self.queries: list[tuple[int, str, str]] = []
+            self.cancelled: list[int] = []
+            self.publisher: Any = None
 
         def provide_events(self, publisher):
             self.publisher = publisher
