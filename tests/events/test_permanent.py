@@ -122,3 +122,22 @@ def test_command_line_consumer_runs_an_argument_list_without_shell(svc, tmp_path
     assert consumer.processes[-1].wait(20) == 0
     assert out.read_text().splitlines() == [repr([evil])]
     assert not (tmp_path / "pwned").exists()
+
+
+def test_handles_names_the_subscription_classes(svc):
+    """Spec §6.6: filters, consumers (any __EventConsumer subclass) and bindings
+    are the objects whose writes the object manager routes to the events module."""
+    repo = svc.manager.repository
+    perm = events_of(svc.manager).permanent
+    for name in (
+        "__EventFilter",
+        "LogFileEventConsumer",
+        "CommandLineEventConsumer",
+        "__FilterToConsumerBinding",
+    ):
+        cls = repo.get_class(svc.namespace, name)
+        assert cls is not None
+        assert perm.handles(cls)
+    other = repo.get_class(svc.namespace, "__NAMESPACE")
+    assert other is not None
+    assert not perm.handles(other)

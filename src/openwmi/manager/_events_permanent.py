@@ -414,6 +414,15 @@ class PermanentSubscriptions:
             return [a.consumer for a in self._active.values()]
 
     # --- writing the objects (Rule 2) ------------------------------------------------------
+    @staticmethod
+    def handles(cls: CIMClass) -> bool:
+        """True for __EventFilter, __EventConsumer subclasses and bindings (the
+        object manager routes their PutInstance/DeleteInstance here)."""
+        lineage = {cls.name.lower(), *(d.lower() for d in cls.derivation)}
+        return bool(
+            lineage & {"__eventfilter", "__eventconsumer", "__filtertoconsumerbinding"}
+        )
+
     def _kind(self, cls: CIMClass) -> str:
         lineage = {cls.name.lower(), *(d.lower() for d in cls.derivation)}
         for kind in ("__eventfilter", "__eventconsumer", "__filtertoconsumerbinding"):
