@@ -58,7 +58,7 @@ from ..errors import (
     ProviderTimedOutError,
     WbemError,
 )
-from ..model import CIMInstance
+from ..model import CIMDateTime, CIMInstance, ObjectPath
 
 __all__ = ["IsolatedProvider", "ProviderHost", "main"]
 
@@ -156,15 +156,23 @@ def _unpack(value: Any) -> Any:
     return value
 
 
-def _item(value: Any) -> dict[str, Any]:
-    """A provider's yielded object as plain values for the wire."""
+_PLAIN = frozenset({str, int, float, bool, type(None), ObjectPath, CIMDateTime})
+
+
+def _item(value: Any) -> tuple[dict[str, Any], bool]:
+    """A provider's yielded object as plain values for the wire, and whether
+    the parent must unpack it (embedded instances, arrays)."""
     if isinstance(value, CIMInstance):
-        return {k: _pack(v) for k, v in value.values_set().items()}
-    if isinstance(value, dict):
-        return {k: _pack(v) for k, v in value.items()}
-    raise TypeError(
-        f"yielded a {type(value).__name__}, expected a dict or a CIMInstance"
-    )
+        value = value.values_set()
+    elif not isinstance(value, dict):
+        raise TypeError(
+            f"yielded a {type(value).__name__}, expected a dict or a CIMInstance"
+        )
+    plain = _PLAIN
+    for v in value.values():
+        if type(v) not in plain:
+            return {k: _pack(v) for k, v in value.items()}, True
+    return value, False
 
 
 # --- parent side ---------------------------------------------------------------------------
@@ -238,6 +246,8 @@ class ProviderHost:
         backoff: first restart delay in seconds (doubles each time, ≤ 30 s).
         clock: monotonic time source (a seam for tests).
         sys_path: the child's extra import path (default: the parent's sys.path).
+        load_timeout: seconds for a host to start and a provider to load
+            (separate from ``timeout``: a cold interpreter start is slow).
     """
 
     def __init__(
@@ -249,8 +259,10 @@ class ProviderHost:
         backoff: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
         sys_path: list[str] | None = None,
+        load_timeout: float = 60.0,
     ) -> None:
         self.name = name
+        self.load_timeout = load_timeout
         self.timeout = timeout
         self.restart_limit = restart_limit
         self.backoff = backoff
@@ -388,7 +400,7 @@ class ProviderHost:
                 continue
             call = self._calls.get(msg[1])
             if call is not None:
-                if kind == "batch":
+                if kind == "batch" and msg[3]:
                     msg = ("batch", msg[1], [_unpack(i) for i in msg[2]])
                 elif kind == "result":
                     msg = ("result", msg[1], _unpack(msg[2]))
@@ -411,10 +423,10 @@ class ProviderHost:
         try:
             self._send_to(proc, ("load", token, key, factory, args, kwargs))
             try:
-                msg = inbox.get(timeout=self.timeout)
+                msg = inbox.get(timeout=self.load_timeout)
             except queue.Empty:
                 raise ProviderLoadError(
-                    f"provider {factory} did not load within {self.timeout:g} s"
+                    f"provider {factory} did not load within {self.load_timeout:g} s"
                 ) from None
         finally:
             self._waiting.pop(token, None)
@@ -681,68 +693,62 @@ class _Child:
         provider that blocks between objects does not hold back those it gave)."""
         if hasattr(result, "__aiter__"):
             result = _drive_async(result)
-        items: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=BATCH * 2)
+        cond = threading.Condition()
+        pending: list[dict[str, Any]] = []
+        state: dict[str, Any] = {"done": False, "error": None, "complex": False}
 
         def produce() -> None:
             it = iter(result or ())
             try:
                 for item in it:
-                    packed = ("item", _item(item))
-                    while not ctx.cancelled:
-                        try:
-                            items.put(packed, timeout=0.05)
-                            break
-                        except queue.Full:
-                            continue
+                    packed, complex_ = _item(item)
+                    with cond:
+                        pending.append(packed)
+                        if complex_:
+                            state["complex"] = True
+                        if len(pending) >= BATCH:
+                            cond.notify_all()
+                            while len(pending) >= 2 * BATCH and not ctx.cancelled:
+                                cond.wait(0.05)  # backpressure: the sender is behind
                     if ctx.cancelled:
                         break
-                items.put(("end", None))
             except BaseException as exc:  # delivered to the sender as the call's error
-                items.put(("raise", exc))
+                state["error"] = exc
             finally:
                 close = getattr(it, "close", None)
                 if close is not None:
                     with contextlib.suppress(Exception):
                         close()
+                with cond:
+                    state["done"] = True
+                    cond.notify_all()
 
         threading.Thread(target=produce, daemon=True).start()
-        batch: list[dict[str, Any]] = []
         while not ctx.cancelled:
-            try:
-                kind, value = items.get(timeout=FLUSH_AFTER if batch else 0.05)
-            except queue.Empty:
-                if batch:
-                    batch = self._flush(ctx, window, cid, batch)
-                continue
-            if kind == "item":
-                batch.append(value)
-                if len(batch) >= BATCH:
-                    batch = self._flush(ctx, window, cid, batch)
-                continue
-            if kind == "raise":
-                if batch:
-                    self._flush(ctx, window, cid, batch)
-                raise value
+            with cond:
+                cond.wait_for(
+                    lambda: len(pending) >= BATCH or state["done"] or ctx.cancelled,
+                    timeout=FLUSH_AFTER,
+                )
+                batch = pending[:BATCH]
+                del pending[:BATCH]
+                complex_ = state["complex"]
+                done = state["done"] and not pending
+                cond.notify_all()
             if batch:
-                self._flush(ctx, window, cid, batch)
-            self.send(("end", cid))
-            return
+                window.acquire()  # at most WINDOW unacknowledged batches (cancel releases)
+                if ctx._cancelled.is_set():  # cancelled while waiting for an ack
+                    break
+                self.send(("batch", cid, batch, complex_))
+            if done:
+                if state["error"] is not None:
+                    raise state["error"]
+                self.send(("end", cid))
+                return
         cancel = getattr(provider, "cancel", None)
         if callable(cancel):
             with contextlib.suppress(Exception):
                 cancel(ctx)
-
-    def _flush(
-        self,
-        ctx: _ChildContext,
-        window: threading.Semaphore,
-        cid: int,
-        batch: list[dict[str, Any]],
-    ) -> list[dict[str, Any]]:
-        window.acquire()  # at most WINDOW unacknowledged batches (cancel releases)
-        if not ctx.cancelled:
-            self.send(("batch", cid, batch))
-        return []
 
     def cancel(self, cid: int) -> None:
         entry = self.calls.get(cid)
