@@ -20,6 +20,7 @@ from .. import __version__
 from ..client import Services, connect
 from ..errors import WbemError
 from ._cmd_query import parse_method_args, stream_call
+from ._cmd_watch import watch
 from ._render import FORMATS, render
 
 if TYPE_CHECKING:
@@ -292,6 +293,9 @@ def mof_compile(
                 total[k] = total.get(k, 0) + v
     summary = ", ".join(f"{v} {k}" for k, v in total.items())
     click.echo(f"compiled {len(files)} file(s) into {c.namespace}: {summary}")
+
+
+cli.add_command(watch)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -61,6 +61,12 @@ class AioServices:
         check_flags("ExecQuery", flags)
         return self._stream(self._svc._query_op(query, language, flags), flags)
 
+    def exec_notification_query(self, query: str, language: str = "WQL") -> Any:
+        """``async for event in svc.aio.exec_notification_query("SELECT … FROM __Instance…")``."""
+        from ._events import aio_exec_notification_query
+
+        return aio_exec_notification_query(self._svc, query, language)
+
     def create_class_enum(
         self, superclass: str | None = None, flags: int = 0
     ) -> EngineStream:

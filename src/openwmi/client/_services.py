@@ -17,7 +17,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..constants import WBEM_FLAG_RETURN_IMMEDIATELY, WBEM_FLAG_SEND_STATUS
+from ..constants import (
+    WBEM_FLAG_FORWARD_ONLY,
+    WBEM_FLAG_RETURN_IMMEDIATELY,
+    WBEM_FLAG_SEND_STATUS,
+)
 from ..engine import (
     CallResult,
     Engine,
@@ -30,6 +34,8 @@ from ..engine import (
 from ..errors import HResult, InvalidParameterError, ShuttingDownError
 from ..manager import check_flags
 from ..model import CIMClass, CIMInstance, ObjectPath
+from ._events import exec_notification_query as _enq
+from ._events import exec_notification_query_async as _enqa
 from ._local import Enumerate, LocalSource, SingleCall
 
 if TYPE_CHECKING:
@@ -247,6 +253,29 @@ class Services:
         return Enumerate(
             "ExecQuery", lambda ctx: mgr.exec_query(ns, query, language, flags, ctx)
         )
+
+    # --- events (spec §6) -------------------------------------------------------------
+    def exec_notification_query_async(
+        self, query: str, sink: ObjectSink, flags: int = 0, language: str = "WQL"
+    ) -> None:
+        """ExecNotificationQueryAsync: events arrive through ``indicate`` until
+        ``cancel_async_call``; a healthy subscription never gets a success status."""
+        _enqa(self, query, sink, flags, language)
+
+    def exec_notification_query(
+        self,
+        query: str,
+        flags: int = WBEM_FLAG_RETURN_IMMEDIATELY | WBEM_FLAG_FORWARD_ONLY,
+        language: str = "WQL",
+    ) -> Enumerator:
+        """ExecNotificationQuery (semisynchronous only: both RETURN_IMMEDIATELY and
+        FORWARD_ONLY are required); releasing the enumerator cancels."""
+        return _enq(self, query, flags, language)
+
+    def register_event_provider(self, provider: Any, classes: Any = None) -> None:
+        """An event provider for this namespace (``provides_events`` names its classes)."""
+        self._check_open()
+        self._manager.events.register_event_provider(self._namespace, provider, classes)
 
     # --- classes -------------------------------------------------------------------------
     def put_class(self, cls: CIMClass, flags: int = 0) -> None:

@@ -58,6 +58,8 @@ from ..model import (
 )
 from ..repository import SQLiteRepository, key_id, normalize_namespace
 from ._changes import Change, ChangeFeed
+from ._events import EventManager
+from ._events_permanent import install_subscription_classes
 from ._flags import check_flags
 from ._methods import exec_method
 from ._providers import ProviderRegistry, call_provider, provider_instances, to_instance
@@ -85,6 +87,9 @@ class ObjectManager:
         self.queries = QueryRunner(self)
         self.changes = ChangeFeed()
         self._bootstrap()
+        self.events = EventManager(
+            self
+        )  # installs subscription classes, re-arms bindings
 
     def _emit(self, kind: Any, ns: str, target: Any, previous: Any = None) -> None:
         """Publish a change once the current write commits (nothing on rollback)."""
@@ -161,8 +166,10 @@ class ObjectManager:
             repo.create_namespace(ns)
             for cls in system_classes(ns):
                 repo.put_class(ns, cls)
+            install_subscription_classes(repo, ns)
 
     def close(self) -> None:
+        self.events.close()
         self.repository.close()
 
     # --- namespaces ------------------------------------------------------------------
@@ -573,6 +580,9 @@ class ObjectManager:
                 f"PutInstance needs a CIMInstance, got {type(inst).__name__}"
             )
         cls = self._class(ns, inst.classname)
+        if self.events.permanent.handles(cls):
+            user = getattr(ctx, "user", None)
+            return self.events.permanent.put(ns, inst, flags=flags, user=user)
         if cls.name.lower() == _NAMESPACE_CLASS:
             return self._put_namespace(ns, inst, flags)
         if cls.is_abstract:
@@ -671,6 +681,9 @@ class ObjectManager:
             raise InvalidObjectPathError(
                 f"DeleteInstance: {parsed.relpath} names a class, not an instance"
             )
+        if self.events.permanent.handles(cls):
+            self.events.permanent.delete(ns, parsed)
+            return
         if cls.name.lower() == _NAMESPACE_CLASS:
             name = str(parsed.keybindings[0][1]) if parsed.keybindings else ""
             target = _join(ns, name)
