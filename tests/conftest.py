@@ -26,7 +26,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 @pytest.fixture
 def svc() -> Iterator[openwmi.Services]:
     """An embedded connection to root/cimv2 of a fresh in-memory repository."""
-    conn = openwmi.connect(repository=":memory:")
+    conn = openwmi.connect(repository=":memory:", providers=False)
     try:
         yield conn
     finally:

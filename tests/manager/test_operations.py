@@ -560,11 +560,24 @@ def test_namespaces_via_namespace_instances(svc: openwmi.Services) -> None:
 @pytest.mark.parametrize(
     "namespace", ["root/nowhere", "ROOT//CIMV2", "", "root\\\\cimv2"], ids=repr
 )
-def test_connect_to_bad_namespace(namespace: str) -> None:
-    """spec §7.5: unknown or doubled-separator namespaces → WBEM_E_INVALID_NAMESPACE."""
+def test_connect_to_bad_namespace(namespace: str, tmp_path: Path) -> None:
+    """spec §7.5: unknown or doubled-separator namespaces → WBEM_E_INVALID_NAMESPACE
+    (a file repository is never given namespaces it did not have)."""
     with pytest.raises(WbemError) as exc:
-        openwmi.connect(repository=":memory:", namespace=namespace)
+        openwmi.connect(
+            repository=tmp_path / "r.sqlite", namespace=namespace, providers=False
+        )
     assert exc.value.hresult == HResult.WBEM_E_INVALID_NAMESPACE
+
+
+def test_scratch_repository_creates_its_namespace() -> None:
+    """Issue 2 contract: ``connect(repository=":memory:", namespace="root/test")``."""
+    with openwmi.connect(
+        repository=":memory:", namespace="root/test", providers=False
+    ) as svc:
+        assert svc.namespace == "root/test"
+        svc.compile_mof("class T_In_Test { [Key] string K; };")
+        assert svc.get_object("T_In_Test").name == "T_In_Test"
 
 
 def test_system_namespaces_exist(svc: openwmi.Services) -> None:

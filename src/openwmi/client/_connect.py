@@ -34,6 +34,8 @@ def connect(
     *,
     namespace: str = DEFAULT_NAMESPACE,
     repository: str | os.PathLike[str] | None = None,
+    providers: bool = True,
+    create_namespace: bool | None = None,
 ) -> Services:
     """Connect to an object manager.
 
@@ -43,6 +45,11 @@ def connect(
         repository: the SQLite repository file for the embedded manager;
             ``":memory:"`` for a throw-away one. Default: see
             :func:`default_repository_path`.
+        providers: install the built-in Linux providers (Win32_Process, …) in
+            root/cimv2 and load plug-in providers (entry points, config file).
+        create_namespace: create ``namespace`` when missing. Default: only for
+            a ``":memory:"`` repository (a scratch repository has nothing to
+            protect); a file repository reports WBEM_E_INVALID_NAMESPACE.
 
     Raises:
         InvalidNamespaceError: the namespace does not exist.
@@ -56,7 +63,22 @@ def connect(
     path = default_repository_path() if repository is None else repository
     manager = ObjectManager(SQLiteRepository(path))
     try:
-        return Services(manager, namespace, owner=True)
+        if create_namespace is None:
+            create_namespace = str(path) == ":memory:"
+        if (
+            create_namespace
+            and namespace.strip("/\\")
+            and "//" not in namespace.replace("\\", "/").strip("/")
+            and not manager.repository.namespace_exists(namespace)
+        ):
+            manager.create_namespace(namespace)
+        services = Services(manager, namespace, owner=True)
+        if providers:
+            from ..providers import install_builtin, load_providers
+
+            report = load_providers(services)
+            install_builtin(services, volume_images=report.volume_images)
+        return services
     except BaseException:
         manager.close()
         raise

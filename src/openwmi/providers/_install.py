@@ -10,6 +10,9 @@ compiler front end), never the manager, the repository, the client or socket.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -49,11 +52,26 @@ class Installer:
         return self.manager.find_class(namespace, name) is not None
 
     def compile(self, namespace: str, text: str, filename: str) -> None:
+        """Compile ``text`` into ``namespace``. The compiled items are kept per
+        process, so later installs (fresh repositories, other namespaces) apply
+        them without parsing the MOF again (parsing is ~0.4 s, applying ~10 ms)."""
         from ..mof import compile_mof
 
-        compile_mof(
-            text, _MofTarget(self.manager), namespace=namespace, filename=filename
-        )
+        key = hashlib.sha256(text.encode()).hexdigest()
+        cached = _COMPILED.get(key)
+        target = _MofTarget(self.manager)
+        if cached is not None:
+            items = [dataclasses.replace(item, namespace=namespace) for item in cached]
+            with self._transaction():
+                target.apply_mof(namespace, items)
+            return
+        recorder = _Recorder(target)
+        compile_mof(text, recorder, namespace=namespace, filename=filename)
+        _COMPILED[key] = recorder.items
+
+    def _transaction(self) -> Any:
+        repo = getattr(self.manager, "repository", None)
+        return repo.transaction() if repo is not None else contextlib.nullcontext()
 
     def delete_classes(self, namespace: str, names: Sequence[str]) -> None:
         for name in reversed(names):
@@ -129,6 +147,24 @@ class _MofTarget:
                 self.manager.put_class(item.namespace, item.cls)
             elif isinstance(item, InstanceItem):
                 self.manager.put_instance(item.namespace, item.inst)
+
+
+class _Recorder:
+    """A MofTarget that remembers what it applied (for ``Installer.compile``)."""
+
+    def __init__(self, target: _MofTarget) -> None:
+        self.target = target
+        self.items: list[Any] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)
+
+    def apply_mof(self, namespace: str, items: list[Any]) -> None:
+        self.target.apply_mof(namespace, items)
+        self.items.extend(items)
+
+
+_COMPILED: dict[str, list[Any]] = {}
 
 
 class InstallReport:

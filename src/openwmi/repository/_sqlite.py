@@ -303,17 +303,29 @@ class SQLiteRepository:
 
     def put_class(self, namespace: str, cls: CIMClass) -> None:
         key = normalize_namespace(namespace)
+        doc = encode_class(cls)
+        low = cls.name.lower()
+        parent = cls.superclass.lower() if cls.superclass else None
         with self.transaction():
             self._exec(
                 "INSERT OR REPLACE INTO classes VALUES (?, ?, ?, ?)",
-                (
-                    key,
-                    cls.name.lower(),
-                    cls.superclass.lower() if cls.superclass else None,
-                    encode_class(cls),
-                ),
+                (key, low, parent, doc),
             )
-            self._caches.pop(key, None)
+            cache = self._caches.get(key)
+            if cache is not None:  # keep the cache: update this one class in it
+                stored = decode_class(doc, self._namespaces().get(key, namespace))
+                stored.freeze_facts()
+                old = cache.classes.get(low)
+                if old is not None:
+                    old_parent = old.superclass.lower() if old.superclass else None
+                    siblings = cache.children.get(old_parent, [])
+                    if low in siblings:
+                        siblings.remove(low)
+                cache.classes[low] = stored
+                kids = cache.children.setdefault(parent, [])
+                kids.append(low)
+                kids.sort()
+                cache.decoders.pop(low, None)
 
     def delete_class(self, namespace: str, name: str) -> None:
         """Delete one class row and its instances (the manager handles subclasses)."""
