@@ -76,6 +76,16 @@ FORBIDDEN: dict[str, set[str]] = {
     "protocol": {"engine", "manager", "server", "client", "cli"},
     "server": {"client", "engine", "cli"},
     "client": {"server", "cli"},
+    "providers": {
+        "repository",
+        "manager",
+        "engine",
+        "protocol",
+        "server",
+        "client",
+        "cli",
+    },
+    "cli": {"engine", "repository", "query", "protocol", "mof"},
 }
 # stdlib modules a package must not import
 FORBIDDEN_STDLIB: dict[str, set[str]] = {
