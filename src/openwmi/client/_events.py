@@ -76,16 +76,16 @@ def _failing(error: WbemError) -> Iterator[Any]:
 class _EventOp(Enumerate):
     """The engine operation of an event call.
 
-    Each event is its own ``indicate``: an event stream never ends and its
-    producer mostly waits, so the engine must not hold events back for a
-    batch (its wait-time flush is skipped while a delivery is in flight, which
-    would strand events until the next one; see the note to the lead). While a
-    sink is slow the pump waits for it and the subscription's bounded queue
-    absorbs (and, past its limit, drops with a notice) what comes meanwhile.
+    An event stream never ends and its producer mostly waits: the engine
+    hands what it holds to the sink whenever the producer is about to wait
+    (also when a delivery is still in flight: the rest follows it), so a lone
+    event goes out at once and a burst goes out in batches of up to 64. While
+    a sink is slow the subscription's bounded queue absorbs (and, past its
+    limit, drops with a notice) what comes meanwhile.
     """
 
     __slots__ = ()
-    batch_policy: ClassVar[BatchPolicy] = BatchPolicy(max_objects=1, max_bytes=0)
+    batch_policy: ClassVar[BatchPolicy] = BatchPolicy(max_objects=64, max_delay=0.005)
 
 
 def _stream_op(sub: Subscription) -> Enumerate:

@@ -51,6 +51,7 @@ class _Batch:
         "max_bytes",
         "max_delay",
         "max_objects",
+        "rekick",
         "sizer",
         "started",
     )
@@ -64,6 +65,7 @@ class _Batch:
         self.sizer = policy.sizer
         self.limit = policy.max_objects
         self.inflight: asyncio.Future[None] | None = None  # async pumps only
+        self.rekick = False  # a flush is scheduled for when ``inflight`` ends
 
     def add(self, obj: Any) -> bool:
         """Append; True when the batch should be flushed now."""
@@ -281,14 +283,44 @@ class _Pumps:
             return stop.value
         except StopAsyncIteration:
             return _END
-        if batch.items and batch.inflight is None and call.state is _RUNNING:
-            batch.inflight = self._loop.run_in_executor(
-                self._pool, self._deliver_data, call, batch.take(), None
-            )
+        if batch.items and call.state is _RUNNING:
+            self._kick(call, batch)
         try:
             return await _resume(coro, yielded)
         except StopAsyncIteration:
             return _END
+
+    def _kick(self, call: Call, batch: _Batch) -> None:
+        """The producer is about to wait: hand the pending objects to a worker.
+
+        One delivery at a time per call: when one is still in flight, the rest
+        goes out as soon as it finishes (a done-callback on the loop), so a
+        producer that waits long — an event subscription — never strands
+        objects in its batch. A ``_drain``/``_flush_async`` that took over the
+        in-flight delivery meanwhile makes the callback a no-op.
+        """
+        inflight = batch.inflight
+        if inflight is not None and not inflight.done():
+            if not batch.rekick:
+                batch.rekick = True
+
+                def again(done: asyncio.Future[None]) -> None:
+                    batch.rekick = False
+                    if (
+                        batch.inflight is done
+                        and batch.items
+                        and call.state is _RUNNING
+                        and call.batch is batch
+                    ):
+                        self._kick(call, batch)
+
+                inflight.add_done_callback(again)
+            return
+        if inflight is not None:
+            inflight.result()  # a finished delivery: surface its failure, if any
+        batch.inflight = self._loop.run_in_executor(
+            self._pool, self._deliver_data, call, batch.take(), None
+        )
 
     async def _flush_async(self, call: Call, batch: _Batch) -> None:
         """Deliver the batch on a worker, after any delivery still in flight."""
