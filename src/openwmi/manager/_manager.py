@@ -42,6 +42,7 @@ from ..errors import (
     InvalidParameterError,
     InvalidPropertyError,
     NotFoundError,
+    ProviderNotCapableError,
     QuotaViolationError,
     TypeMismatchError,
     WbemError,
@@ -728,6 +729,40 @@ class ObjectManager:
             return self._chain(ns, classes, ctx)
         return self._iter_classes(ns, classes)
 
+    def iter_instance_values(
+        self, namespace: str, classname: str, flags: int = 0
+    ) -> Iterator[tuple[CIMClass, list[dict[str, Any]]]] | None:
+        """``create_instance_enum`` for encoders that only read values: the same
+        instances in the same order, as ``(class, [value dict, ...])`` chunks
+        with no instance object per row; None when a provider or the
+        ``__NAMESPACE`` class is involved (use ``create_instance_enum``).
+
+        Raises the same errors as ``create_instance_enum``, before iteration.
+        """
+        check_flags("CreateInstanceEnum", flags)
+        if not classname or not isinstance(classname, str):
+            raise InvalidParameterError("CreateInstanceEnum: a class name is required")
+        ns = self.check_namespace(namespace)
+        cls = self._class(ns, classname)
+        if cls.name.lower() == _NAMESPACE_CLASS:
+            return None
+        classes = [cls]
+        if not flags & (WBEM_FLAG_SHALLOW | WBEM_FLAG_DIRECT_READ):
+            classes += self.repository.subclasses(ns, cls.name, deep=True)
+        if self.providers and any(
+            self.providers.get(ns, c.name) is not None for c in classes
+        ):
+            return None
+        return self._iter_class_values(ns, classes)
+
+    def _iter_class_values(
+        self, ns: str, classes: list[CIMClass]
+    ) -> Iterator[tuple[CIMClass, list[dict[str, Any]]]]:
+        repo = self.repository
+        for cls in classes:
+            for chunk in repo.iter_instance_values(ns, cls):
+                yield cls, chunk
+
     def _iter_classes(self, ns: str, classes: list[CIMClass]) -> Iterator[CIMInstance]:
         repo = self.repository
         server = self.server
@@ -758,14 +793,43 @@ class ObjectManager:
         return provider_instances(part[1], part[2], part[2].namespace or ns, ctx)
 
     def _schain(self, ns: str, parts: list[Any], ctx: Any) -> Iterator[CIMInstance]:
-        for part in parts:
-            it = self._open(ns, part, ctx)
+        for index, part in enumerate(parts):
+            try:
+                it = self._open(ns, part, ctx)
+            except ProviderNotCapableError:
+                if index == 0:
+                    raise
+                continue  # a subclass whose provider cannot enumerate here is skipped
             try:
                 for inst in it:
                     inst.server = self.server
                     yield inst
+            except ProviderNotCapableError:
+                if index == 0:
+                    raise
             finally:
                 it.close()
+
+    def _association_instances(
+        self, ns: str, assoc: CIMClass, named: str | None
+    ) -> Iterator[CIMInstance]:
+        """Instances of exactly ``assoc``: stored, or from its (sync) provider. A
+        provider that cannot enumerate here is skipped unless the caller named
+        exactly this association class."""
+        provider = self.providers.get(ns, assoc.name)
+        if provider is None:
+            yield from self.repository.iter_instances(ns, assoc)
+            return
+        try:
+            stream = provider_instances(provider, assoc, assoc.namespace or ns, None)
+            if isinstance(stream, AsyncIterator):
+                raise ProviderNotCapableError(
+                    f"association traversal over {assoc.name} needs a synchronous provider"
+                )
+            yield from stream
+        except ProviderNotCapableError:
+            if named is not None and named.lower() == assoc.name.lower():
+                raise
 
     async def _achain(
         self, ns: str, parts: list[Any], ctx: Any
@@ -812,9 +876,10 @@ class ObjectManager:
         """Association instances that refer to ``path`` (REFERENCES OF)."""
         ns, source = self.parse_path(namespace, path)
         target = self._normalized_target(ns, source)
+        named = result_class
         for assoc in self._association_classes(ns, result_class):
             refs = [p for p in assoc.properties.values() if p.type is CIMType.REFERENCE]
-            for inst in self.repository.iter_instances(ns, assoc):
+            for inst in self._association_instances(ns, assoc, named):
                 for prop in refs:
                     if role and prop.name.lower() != role.lower():
                         continue
@@ -840,9 +905,10 @@ class ObjectManager:
         """
         ns, source = self.parse_path(namespace, path)
         target = self._normalized_target(ns, source)
+        named = assoc_class
         for assoc in self._association_classes(ns, assoc_class):
             refs = [p for p in assoc.properties.values() if p.type is CIMType.REFERENCE]
-            for inst in self.repository.iter_instances(ns, assoc):
+            for inst in self._association_instances(ns, assoc, named):
                 mine = [
                     p
                     for p in refs
