@@ -28,6 +28,7 @@ from ..errors import (
 )
 from ..manager import INTEROP_NAMESPACE, SYSTEM_NAMESPACES, compile_into
 from ..model import CIMInstance, ObjectPath
+from ._indications import INDICATION_PROFILES, install_indications
 
 if TYPE_CHECKING:
     from ..manager import ObjectManager
@@ -204,7 +205,7 @@ class ProfileProvider:
                 "AdvertiseTypes": [2],  # Not Advertised (no SLP)
                 "ElementName": name,
             }
-            for iid, org, name, version in _PROFILES
+            for iid, org, name, version in (*_PROFILES, *INDICATION_PROFILES)
         ]
 
     def enumerate_instances(self, ctx: Any, classname: str) -> Any:
@@ -232,3 +233,4 @@ def install_interop(manager: ObjectManager) -> None:
     ):
         if manager.providers.get(ns, classname) is None:
             manager.register_provider(ns, classname, provider)
+    install_indications(manager)  # DSP1054 filters/destinations/subscriptions

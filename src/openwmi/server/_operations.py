@@ -322,6 +322,21 @@ class Operations:
         )
         path = ObjectPath.parse(rel)
         cls = self.manager.find_class(self.manager.check_namespace(ns), path.classname)
+        if cls is not None:  # a REF key reads back from the text path as a string
+            path = ObjectPath(
+                path.classname,
+                tuple(
+                    (k, ObjectPath.parse(v))
+                    if isinstance(v, str)
+                    and k in cls.properties
+                    and cls.properties[k].type is CIMType.REFERENCE
+                    else (k, v)
+                    for k, v in path.keybindings
+                ),
+                path.namespace,
+                path.server,
+                path.singleton,
+            )
         return instancename_xml(path, cls.key_names if cls is not None else None)
 
     async def op_createinstance(self, call: IntrinsicCall, user: str | None) -> Reply:
