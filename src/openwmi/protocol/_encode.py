@@ -24,7 +24,7 @@ instance costs one dict lookup and one escape per value.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..model import (
@@ -426,7 +426,7 @@ def class_xml(
 class _Plan:
     """Pre-built text for encoding the instances of one class one way."""
 
-    __slots__ = ("cls", "head", "key_names", "keys", "props")
+    __slots__ = ("_named_rows", "cls", "head", "key_names", "keys", "props")
 
     def __init__(
         self,
@@ -455,6 +455,15 @@ class _Plan:
             self.props.append((prop.name, open_, close, prop, kind))
         self.key_names = cls.key_names
         self.keys = [(k, f'<KEYBINDING NAME="{esc(k)}">') for k in self.key_names]
+        self._named_rows: Callable[[list[dict[str, Any]]], str] | None = None
+
+    def named_rows(self, rows: list[dict[str, Any]]) -> str:
+        """VALUE.NAMEDINSTANCE for each value dict, exactly as ``instancename`` +
+        ``instance`` would write them, through a function generated once per plan."""
+        fn = self._named_rows
+        if fn is None:
+            fn = self._named_rows = _generate_named_rows(self)
+        return fn(rows)
 
     def instance(self, values: dict[str, Any]) -> str:
         out = [self.head]
@@ -482,6 +491,112 @@ class _Plan:
             out.append("</KEYBINDING>")
         out.append("</INSTANCENAME>")
         return "".join(out)
+
+
+def _string_array(prop: CIMProperty, value: Any) -> str:
+    """``_prop_value`` for a plain string array, with one escape per element."""
+    if type(value) is list and None not in value:
+        try:
+            inner = "</VALUE><VALUE>".join(map(esc, value))
+        except TypeError:  # an element that is not a string
+            return _prop_value(prop, value)
+        if value:
+            return f"<VALUE.ARRAY><VALUE>{inner}</VALUE></VALUE.ARRAY>"
+    return _prop_value(prop, value)
+
+
+def _generate_named_rows(plan: _Plan) -> Callable[[list[dict[str, Any]]], str]:
+    """Compile ``plan`` into one function that writes a list of value dicts.
+
+    Every row is one ``%`` of a template whose constant text (tags, the class
+    name) is fixed here; only values are formatted per row. The common kinds
+    (plain string, integer, boolean, datetime scalars, string keys) are inlined;
+    anything else goes through the same helpers as ``_Plan.instance`` /
+    ``_Plan.instancename``, so the output is byte-for-byte theirs.
+    """
+    env: dict[str, Any] = {
+        "esc": esc,
+        "_pv": _prop_value,
+        "_kv": _keyvalue,
+        "_sa": _string_array,
+        "CIMDateTime": CIMDateTime,
+        "P": [prop for _, _, _, prop, _ in plan.props],
+    }
+    template = [
+        "<VALUE.NAMEDINSTANCE>",
+        f'<INSTANCENAME CLASSNAME="{esc(plan.cls.name)}">',
+    ]
+    body: list[str] = []
+    slots: list[str] = []
+    names: dict[str, str] = {}  # property name -> local variable
+
+    def var(name: str) -> str:
+        if name not in names:
+            names[name] = f"x{len(names)}"
+            body.append(f"        {names[name]} = g({name!r})")
+        return names[name]
+
+    for i, (name, open_) in enumerate(plan.keys):
+        x = var(name)
+        template += [open_.replace("%", "%%"), "%s", "</KEYBINDING>"]
+        slots.append(f"k{i}")
+        body.append(
+            f"        k{i} = ('<KEYVALUE VALUETYPE=\"string\">' + esc({x})"
+            f" + '</KEYVALUE>') if type({x}) is str else _kv({x})"
+        )
+    template += ["</INSTANCENAME>", plan.head.replace("%", "%%")]
+    for i, (name, open_, close, prop, kind) in enumerate(plan.props):
+        x = var(name)
+        template += [open_.replace("%", "%%"), "%s", close.replace("%", "%%")]
+        slots.append(f"s{i}")
+        if kind == 1:
+            expr = f"'' if {x} is None else '<VALUE>' + esc({x}) + '</VALUE>'"
+        elif kind == 2:
+            expr = f"'' if {x} is None else f'<VALUE>{{{x}}}</VALUE>'"
+        elif prop.type is CIMType.BOOLEAN and not prop.is_array:
+            expr = (
+                f"'<VALUE>TRUE</VALUE>' if {x} is True else "
+                f"'<VALUE>FALSE</VALUE>' if {x} is False else "
+                f"'' if {x} is None else _pv(P[{i}], {x})"
+            )
+        elif prop.type is CIMType.DATETIME and not prop.is_array:
+            expr = (
+                f"'' if {x} is None else '<VALUE>' + {x}.text + '</VALUE>' "
+                f"if type({x}) is CIMDateTime else _pv(P[{i}], {x})"
+            )
+        elif (
+            prop.is_array
+            and prop.type is CIMType.STRING
+            and prop.embedded_class is None
+        ):
+            expr = f"'' if {x} is None else _sa(P[{i}], {x})"
+        else:
+            expr = f"'' if {x} is None else _pv(P[{i}], {x})"
+        body.append(f"        s{i} = {expr}")
+    template += ["</INSTANCE></VALUE.NAMEDINSTANCE>"]
+    env["T"] = "".join(template)
+    args = ", ".join(slots) + ("," if len(slots) == 1 else "")
+    source = "\n".join(
+        [
+            "def named_rows(rows):",
+            "    out = []",
+            "    append = out.append",
+            "    for v in rows:",
+            "        g = v.get",
+            *body,
+            f"        append(T % ({args}))",
+            "    return ''.join(out)",
+        ]
+    )
+    exec(compile(source, f"<named_rows {plan.cls.name}>", "exec"), env)
+    fn: Callable[[list[dict[str, Any]]], str] = env["named_rows"]
+    return fn
+
+
+# Plans for classes the repository has frozen (they never change), shared by
+# every encoder: GetInstance builds one InstanceEncoder per request, and a plan
+# (and its generated row function) is worth keeping across requests.
+_SHARED_PLANS: dict[tuple[int, bool, frozenset[str] | None], _Plan] = {}
 
 
 def _values_of(inst: CIMInstance) -> dict[str, Any]:
@@ -519,9 +634,34 @@ class InstanceEncoder:
         if plan is None or plan.cls is not cls:
             if len(self._plans) > 512:
                 self._plans.clear()
-            plan = _Plan(cls, self.include_class_origin, self.wanted)
+            plan = self._shared_plan(cls)
             self._plans[id(cls)] = plan
         return plan
+
+    def _shared_plan(self, cls: CIMClass) -> _Plan:
+        # only a frozen class (facts computed by the repository) may be cached
+        # beyond this encoder: any other class could still be edited
+        if cls._facts is None:
+            return _Plan(cls, self.include_class_origin, self.wanted)
+        key = (id(cls), self.include_class_origin, self.wanted)
+        plan = _SHARED_PLANS.get(key)
+        if plan is None or plan.cls is not cls:
+            if len(_SHARED_PLANS) > 1024:
+                _SHARED_PLANS.clear()
+            plan = _SHARED_PLANS[key] = _Plan(
+                cls, self.include_class_origin, self.wanted
+            )
+        return plan
+
+    def named_instances(self, cls: CIMClass, rows: list[dict[str, Any]]) -> str:
+        """VALUE.NAMEDINSTANCE for each value dict of an instance of ``cls``
+        (keyed by the class's property spellings, NULLs absent or None): the
+        same text as ``named_instance`` on the instances, without them."""
+        if not cls.key_names:
+            return "".join(
+                self.named_instance(CIMInstance.trusted(cls, v)) for v in rows
+            )
+        return self._plan(cls).named_rows(rows)
 
     def instance(self, inst: CIMInstance) -> str:
         cls = inst.cimclass

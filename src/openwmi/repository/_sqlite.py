@@ -449,6 +449,35 @@ class SQLiteRepository:
                 return
             last = rows[-1][0]
 
+    def iter_instance_values(
+        self, namespace: str, cls: CIMClass
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The stored instances of exactly ``cls`` as value dicts, one list per
+        chunk: the same rows, order and values as ``iter_instances`` without an
+        instance object per row (for encoders that only read the values).
+
+        Each dict is fresh and keyed by the class's spelling of each property;
+        NULL properties are absent. Reads in chunks and releases the lock between
+        them (Rule 3).
+        """
+        ns = normalize_namespace(namespace)
+        low = cls.name.lower()
+        decode_many = self._decoder(namespace, cls).decode_many
+        last = ""
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT keyid, doc FROM instances "
+                    "WHERE ns=? AND class=? AND keyid>? "
+                    "ORDER BY keyid LIMIT ?",
+                    (ns, low, last, _CHUNK),
+                ).fetchall()
+            if rows:
+                yield decode_many(cls, [doc for _, doc in rows])
+            if len(rows) < _CHUNK:
+                return
+            last = rows[-1][0]
+
     def iter_instances_filtered(
         self,
         namespace: str,
