@@ -102,6 +102,58 @@ def load(repo: str, count: int) -> float:
     return elapsed
 
 
+def phases(repo: str) -> None:
+    """Where EnumerateInstances' server time goes, measured in-process on the
+    same file: raw sqlite3 read of the documents (the floor), the repository's
+    value dicts, plus the encoder's row writer, and the general path
+    (instance objects + per-instance encoding) for comparison."""
+    import sqlite3
+
+    from openwmi.manager import ObjectManager
+    from openwmi.protocol import InstanceEncoder
+    from openwmi.repository import SQLiteRepository
+
+    db = sqlite3.connect(repo)
+    t0 = time.perf_counter()
+    rows = db.execute(
+        "SELECT keyid, doc FROM instances WHERE ns='root/cimv2' AND class='bench_item'"
+    ).fetchall()
+    t_sql = time.perf_counter() - t0
+    db.close()
+    del rows
+    mgr = ObjectManager(SQLiteRepository(repo))
+    t0 = time.perf_counter()
+    chunks = mgr.iter_instance_values("root/cimv2", "Bench_Item")
+    assert chunks is not None
+    for _ in chunks:
+        pass
+    t_values = time.perf_counter() - t0
+    enc = InstanceEncoder(namespace="root/cimv2")
+    t0 = time.perf_counter()
+    chunks = mgr.iter_instance_values("root/cimv2", "Bench_Item")
+    assert chunks is not None
+    size = sum(len(enc.named_instances(c, r).encode()) for c, r in chunks)
+    t_rows = time.perf_counter() - t0
+    enc = InstanceEncoder(namespace="root/cimv2")
+    t0 = time.perf_counter()
+    it = mgr.create_instance_enum("root/cimv2", "Bench_Item")
+    general = sum(len(enc.named_instance(i).encode()) for i in it)  # type: ignore[union-attr]
+    t_general = time.perf_counter() - t0
+    mgr.close()
+    assert size == general, (size, general)
+    print("== EnumerateInstances phases (in-process, no HTTP)")
+    print(f"  raw sqlite3 read of the documents: {t_sql:.3f} s (floor)")
+    print(f"  repository value dicts (read + JSON decode): {t_values:.3f} s")
+    print(
+        f"  + CIM-XML row writer + UTF-8: {t_rows:.3f} s "
+        f"(encoding {t_rows - t_values:.3f} s; {t_rows / t_sql:.1f}x the raw read)"
+    )
+    print(
+        f"  general path (instance objects, per-instance encoder): {t_general:.3f} s "
+        f"({t_general / t_rows:.1f}x the row path)"
+    )
+
+
 def serve(repo: str, port: int) -> None:
     from openwmi.manager import ObjectManager
     from openwmi.repository import SQLiteRepository
@@ -149,6 +201,7 @@ def main() -> None:
     print(f"== loading {n} instances of a 7-property class")
     t_load = load(repo, n)
     print(f"  loaded in {t_load:.2f} s ({n / t_load:,.0f}/s, in-process PutInstance)")
+    phases(repo)
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, __file__, "--serve", repo, str(port)],
