@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,10 @@ def phases(repo: str) -> None:
     enc = InstanceEncoder(namespace="root/cimv2")
     t0 = time.perf_counter()
     it = mgr.create_instance_enum("root/cimv2", "Bench_Item")
-    general = sum(len(enc.named_instance(i).encode()) for i in it)  # type: ignore[union-attr]
+    assert isinstance(it, Iterator)  # no provider: a plain iterator
+    general = 0
+    for inst in it:
+        general += len(enc.named_instance(inst).encode())
     t_general = time.perf_counter() - t0
     mgr.close()
     assert size == general, (size, general)

@@ -32,7 +32,7 @@ def mgr():
     m = ObjectManager(SQLiteRepository(":memory:"))
     compile_into(m, NS, MOF)
     dt = CIMDateTime("20240101120000.000000+000")
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "Id": "plain",
             "Name": "n",
