@@ -30,15 +30,38 @@ __all__ = ["cli", "main"]
 
 
 class _Ctx:
-    def __init__(self, repository: str | None, namespace: str, fmt: str) -> None:
+    def __init__(
+        self,
+        repository: str | None,
+        namespace: str,
+        fmt: str,
+        *,
+        url: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        verify: bool = True,
+    ) -> None:
         self.repository = repository
         self.namespace = namespace
         self.fmt = fmt
+        self.url = url
+        self.user = user
+        self.password = password
+        self.verify = verify
         self.console = Console(soft_wrap=True)
 
     @contextmanager
     def services(self) -> Iterator[Services]:
-        svc = connect(namespace=self.namespace, repository=self.repository)
+        if self.url:
+            svc = connect(
+                self.url,
+                namespace=self.namespace,
+                user=self.user,
+                password=self.password,
+                verify=self.verify,
+            )
+        else:
+            svc = connect(namespace=self.namespace, repository=self.repository)
         try:
             yield svc
         finally:
@@ -73,14 +96,66 @@ def _common(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option(
         "--namespace", "-n", default=None, help="Namespace (default root/cimv2)."
     )(f)
+    # the remote options are also accepted after the command name
+    # (``openwmi query --url …``); they land on the group's _Ctx
+    for decl, attr, extra in _REMOTE_OPTIONS:
+        f = click.option(
+            decl,
+            attr,
+            expose_value=False,
+            callback=_remote_option,
+            **extra,
+        )(f)
     return f
+
+
+def _remote_option(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value is None or value is False:
+        return
+    target = ctx.find_object(_Ctx)
+    if target is None:
+        return
+    if param.name == "no_verify":
+        target.verify = False
+    else:
+        setattr(target, str(param.name), value)
+
+
+_REMOTE_OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
+    (
+        "--url",
+        "url",
+        {
+            "default": None,
+            "metavar": "URL",
+            "help": "A WBEM server (http(s)://host:port).",
+        },
+    ),
+    ("--user", "user", {"default": None, "help": "User name for the server."}),
+    (
+        "--password",
+        "password",
+        {"default": None, "help": "Password (or $OPENWMI_PASSWORD)."},
+    ),
+    (
+        "--no-verify",
+        "no_verify",
+        {"is_flag": True, "default": False, "help": "Do not verify TLS certificates."},
+    ),
+]
 
 
 def _apply(
     ctx: _Ctx, namespace: str | None, repository: str | None, fmt: str | None
 ) -> _Ctx:
     return _Ctx(
-        repository or ctx.repository, namespace or ctx.namespace, fmt or ctx.fmt
+        repository or ctx.repository,
+        namespace or ctx.namespace,
+        fmt or ctx.fmt,
+        url=ctx.url,
+        user=ctx.user,
+        password=ctx.password,
+        verify=ctx.verify,
     )
 
 
@@ -99,10 +174,45 @@ def _apply(
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
 )
+@click.option(
+    "--url",
+    envvar="OPENWMI_URL",
+    default=None,
+    metavar="URL",
+    help="A WBEM server (http(s)://host:port) instead of the embedded one "
+    "(or $OPENWMI_URL).",
+)
+@click.option("--user", envvar="OPENWMI_USER", default=None, help="User name.")
+@click.option(
+    "--password",
+    envvar="OPENWMI_PASSWORD",
+    default=None,
+    help="Password (or $OPENWMI_PASSWORD).",
+)
+@click.option(
+    "--no-verify", is_flag=True, default=False, help="Do not verify TLS certificates."
+)
 @click.pass_context
-def cli(ctx: click.Context, namespace: str, repository: str | None, fmt: str) -> None:
+def cli(
+    ctx: click.Context,
+    namespace: str,
+    repository: str | None,
+    fmt: str,
+    url: str | None,
+    user: str | None,
+    password: str | None,
+    no_verify: bool,
+) -> None:
     """openwmi: WMI's object manager for Linux (CIM model, WQL, providers, events)."""
-    ctx.obj = _Ctx(repository, namespace, fmt)
+    ctx.obj = _Ctx(
+        repository,
+        namespace,
+        fmt,
+        url=url,
+        user=user,
+        password=password,
+        verify=not no_verify,
+    )
 
 
 @cli.command()
