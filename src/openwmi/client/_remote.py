@@ -91,6 +91,21 @@ from ._remote_http import HTTPTransport
 __all__ = ["RemoteManager", "connect_remote"]
 
 _NOT_SUPPORTED = 7
+# what each streamed operation returns (DSP0200), so the parser gets no events
+# for the elements nested in them
+_RESULT_TAGS: dict[str, tuple[str, ...]] = {
+    "EnumerateInstances": ("VALUE.NAMEDINSTANCE",),
+    "EnumerateClasses": ("CLASS",),
+    "ExecQuery": ("VALUE.OBJECTWITHPATH", "VALUE.OBJECT", "VALUE.OBJECTWITHLOCALPATH"),
+    "Associators": ("VALUE.OBJECTWITHPATH",),
+    "References": ("VALUE.OBJECTWITHPATH",),
+    "OpenEnumerateInstances": ("VALUE.INSTANCEWITHPATH",),
+    "OpenAssociatorInstances": ("VALUE.INSTANCEWITHPATH",),
+    "OpenReferenceInstances": ("VALUE.INSTANCEWITHPATH",),
+    "PullInstancesWithPath": ("VALUE.INSTANCEWITHPATH",),
+    "OpenQueryInstances": ("INSTANCE",),
+    "PullInstances": ("INSTANCE",),
+}
 _INTEROP_NAMESPACES = ("root/interop", "interop", "root/PG_InterOp")
 
 
@@ -206,7 +221,9 @@ class RemoteManager:
         body = imethodcall(method, namespace, params, new_message_id())
         data = self.transport.post(method, namespace, body)
         try:
-            objects, parser = parse_whole_response(data, namespace)
+            objects, parser = parse_whole_response(
+                data, namespace, _RESULT_TAGS.get(method)
+            )
         except ProtocolError as exc:
             raise TransportError(
                 f"{method}: the server's response is not valid CIM-XML: {exc.message}"
@@ -224,7 +241,7 @@ class RemoteManager:
     ) -> Iterator[Any]:
         """A classic enumeration, decoded while the response arrives."""
         body = imethodcall(method, namespace, params, new_message_id())
-        parser = ResponseParser(namespace)
+        parser = ResponseParser(namespace, _RESULT_TAGS.get(method))
         chunks = self.transport.chunks(method, namespace, body)
         try:
             try:

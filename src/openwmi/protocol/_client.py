@@ -27,7 +27,7 @@ Rule 3: malformed or truncated XML raises ``ProtocolError``; the caller maps
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -36,6 +36,7 @@ from lxml import etree  # type: ignore[import-untyped]  # lxml ships no stubs
 from ..errors import HResult, WbemError, cim_status_to_hresult, hresult_to_cim_status
 from ..model import (
     CIMClass,
+    CIMDateTime,
     CIMInstance,
     CIMType,
     ObjectPath,
@@ -67,6 +68,7 @@ __all__ = [
     "ResponseParser",
     "error_from_status",
     "fast_instance",
+    "fast_instancename",
     "imethodcall",
     "iparam",
     "iparam_bool",
@@ -298,6 +300,48 @@ def _embedded_kind(el: Element) -> bool:
     return el.get("EmbeddedObject") is not None or el.get("EMBEDDEDOBJECT") is not None
 
 
+# --- scalar converters of the hot path (a failure falls back to ``_scalar``,
+# which raises the precise TypeMismatchError) ---------------------------------------
+
+
+def _bool(text: str) -> bool:
+    low = text.strip().lower()
+    if low == "true":
+        return True
+    if low == "false":
+        return False
+    raise ValueError(text)
+
+
+def _char16(text: str) -> str:
+    if len(text) != 1:
+        raise ValueError(text)
+    return text
+
+
+def _datetime(text: str) -> CIMDateTime:
+    """A DMTF datetime; the shape is checked here, field ranges when it is
+    compared (``CIMDateTime.trusted``: a server's datetime is not re-validated
+    value by value on the hot path)."""
+    s = text.strip()
+    if len(s) == 25 and s[14] == "." and s[21] in "+-:":
+        return CIMDateTime.trusted(s)
+    return CIMDateTime.parse(s)
+
+
+_CONVERTERS: dict[str, Callable[[str], Any]] = {
+    **dict.fromkeys(
+        ("uint8", "sint8", "uint16", "sint16", "uint32", "sint32", "uint64", "sint64"),
+        int,
+    ),
+    "boolean": _bool,
+    "real32": float,
+    "real64": float,
+    "char16": _char16,
+    "datetime": _datetime,
+}
+
+
 def fast_instance(
     el: Element, path: ObjectPath | None = None, namespace: str | None = None
 ) -> CIMInstance:
@@ -307,41 +351,58 @@ def fast_instance(
     if classname is None:
         raise ProtocolError("<INSTANCE> needs a CLASSNAME")
     values: dict[str, Any] = {}
-    types = _TYPES
+    converters = _CONVERTERS
     for c in el:
         tag = c.tag
         if tag == "PROPERTY":
             name = c.get("NAME")
-            value: Any = None
-            for v in c:
-                if v.tag == "VALUE":
-                    tname = c.get("TYPE")
-                    text = v.text or ""
-                    if tname == "string":
-                        value = decode_embedded(text) if _embedded_kind(c) else text
-                    else:
-                        t = types.get(tname) if tname else None
-                        if t is None:
-                            t = _type(tname) or CIMType.STRING
-                        value = _scalar(t, text, name)
-                    break
-            values[name] = value
+            if not len(c):
+                values[name] = None
+                continue
+            v = c[0]
+            if v.tag != "VALUE":  # qualifiers come first
+                v = c.find("VALUE")
+                if v is None:
+                    values[name] = None
+                    continue
+            tname = c.get("TYPE")
+            text = v.text or ""
+            if tname == "string":
+                if c.get("EmbeddedObject") is None and c.get("EMBEDDEDOBJECT") is None:
+                    values[name] = text
+                else:
+                    values[name] = decode_embedded(text)
+            else:
+                conv = converters.get(tname)
+                if conv is not None:
+                    try:
+                        values[name] = conv(text)
+                        continue
+                    except (ValueError, TypeError):
+                        pass  # hex integers, malformed values: the full decoder decides
+                values[name] = _scalar(_type(tname) or CIMType.STRING, text, name)
         elif tag == "PROPERTY.ARRAY":
             name = c.get("NAME")
-            t = _type(c.get("TYPE")) or CIMType.STRING
-            if t is CIMType.STRING and _embedded_kind(c):
-                t = CIMType.OBJECT
-            value = None
+            tname = c.get("TYPE")
+            value: Any = None
             for v in c:
-                if v.tag in ("VALUE.ARRAY", "VALUE.NULL"):
-                    value = decode_value_element(v, t, name)
+                if v.tag == "VALUE.ARRAY":
+                    if tname == "string" and not _embedded_kind(c):
+                        value = [
+                            None if x.tag == "VALUE.NULL" else (x.text or "") for x in v
+                        ]
+                    else:
+                        t = _type(tname) or CIMType.STRING
+                        if t is CIMType.STRING and _embedded_kind(c):
+                            t = CIMType.OBJECT
+                        value = decode_value_element(v, t, name)
                     break
             values[name] = value
         elif tag == "PROPERTY.REFERENCE":
             name = c.get("NAME")
             value = None
             for v in c:
-                if v.tag in ("VALUE.REFERENCE", "VALUE.NULL"):
+                if v.tag == "VALUE.REFERENCE":
                     value = decode_value_element(v, CIMType.REFERENCE, name)
                     break
             values[name] = value
@@ -359,6 +420,28 @@ def fast_instance(
     )
 
 
+def fast_instancename(el: Element, namespace: str | None) -> ObjectPath:
+    """INSTANCENAME → a path in ``namespace`` (string keys without a per-key
+    decoder call; anything else through ``decode_instancename``)."""
+    keys: list[tuple[str, Any]] = []
+    for kb in el:
+        if kb.tag != "KEYBINDING" or len(kb) != 1:
+            return _with_ns(decode_instancename(el), namespace)
+        kv = kb[0]
+        if (
+            kv.tag == "KEYVALUE"
+            and kv.get("TYPE") is None
+            and kv.get("VALUETYPE", "string") == "string"
+        ):
+            keys.append((kb.get("NAME"), kv.text or ""))
+        else:
+            return _with_ns(decode_instancename(el), namespace)
+    classname = el.get("CLASSNAME")
+    if classname is None:
+        raise ProtocolError("<INSTANCENAME> needs a CLASSNAME")
+    return ObjectPath(classname, tuple(keys), namespace, None, singleton=not keys)
+
+
 def _with_ns(path: ObjectPath, namespace: str | None) -> ObjectPath:
     if path.namespace is None and namespace is not None:
         return path.with_namespace(namespace)
@@ -370,10 +453,9 @@ def decode_result(el: Element, namespace: str | None) -> Any:
     qualifier declaration or (for GetProperty) a value."""
     tag = el.tag
     if tag == "VALUE.NAMEDINSTANCE":
-        kids = _children(el)
-        if len(kids) != 2:
+        if len(el) != 2 or el[0].tag != "INSTANCENAME":
             raise ProtocolError("<VALUE.NAMEDINSTANCE> needs a name and an instance")
-        return fast_instance(kids[1], decode_instancename(kids[0]), namespace)
+        return fast_instance(el[1], fast_instancename(el[0], namespace), namespace)
     if tag in (
         "VALUE.INSTANCEWITHPATH",
         "VALUE.OBJECTWITHPATH",
@@ -433,13 +515,16 @@ class ResponseParser:
     """A streaming reader of one CIM-XML response (Rules 1-3).
 
     ``feed(chunk)`` returns the result objects completed by that chunk;
-    ``close()`` checks the document ended and returns the last ones. After
+    ``close()`` checks the document ended and returns the last ones;
+    ``result_tags`` names the result elements expected (default: any). After
     ``close``: ``error`` ((code, description) or None), ``return_value``
     and ``out_params`` (extrinsic calls, pull trailers: ``EndOfSequence``,
     ``EnumerationContext``).
     """
 
-    def __init__(self, namespace: str | None = None) -> None:
+    def __init__(
+        self, namespace: str | None = None, result_tags: Iterable[str] | None = None
+    ) -> None:
         self.namespace = namespace
         self.error: tuple[int, str] | None = None
         self.return_value: Any = None
@@ -447,7 +532,11 @@ class ResponseParser:
         self.out_params: dict[str, Any] = {}
         self._parser = etree.XMLPullParser(
             events=("end",),
-            tag=_STREAM_TAGS,
+            # only the result elements the operation can return: no events for
+            # the INSTANCE/INSTANCENAME nested in each VALUE.NAMEDINSTANCE
+            tag=_STREAM_TAGS
+            if result_tags is None
+            else (*result_tags, "ERROR", "PARAMVALUE", "RETURNVALUE"),
             resolve_entities=False,
             no_network=True,
             load_dtd=False,
@@ -509,10 +598,12 @@ class ResponseParser:
 
 
 def parse_whole_response(
-    body: bytes, namespace: str | None = None
+    body: bytes,
+    namespace: str | None = None,
+    result_tags: Iterable[str] | None = None,
 ) -> tuple[list[Any], ResponseParser]:
     """A whole response body: (results, the parser with error/out-params)."""
-    parser = ResponseParser(namespace)
+    parser = ResponseParser(namespace, result_tags)
     out = parser.feed(body)
     out.extend(parser.close())
     return out, parser
