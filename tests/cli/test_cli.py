@@ -120,3 +120,30 @@ def test_bad_mof_reports_location(repo: Path, tmp_path: Path) -> None:
     assert code == 1
     assert "WBEM_E_TYPE_MISMATCH" in err
     assert "bad.mof:1:" in err
+
+
+def test_schema_load(repo: Path, tmp_path: Path) -> None:
+    """Issue 5: ``openwmi schema load DIR`` loads a downloaded DMTF schema (its
+    cim_schema_*.mof with includes below it, newest version first)."""
+    root = tmp_path / "schema"
+    (root / "DMTF" / "Core").mkdir(parents=True)
+    (root / "cim_schema_2.9.0.mof").write_text('#pragma include ("nope.mof")\n')
+    (root / "cim_schema_2.54.1.mof").write_text(
+        '#pragma include ("qualifiers.mof")\n#pragma include ("DMTF/Core/CIM_Thing.mof")\n'
+    )
+    (root / "qualifiers.mof").write_text(
+        "Qualifier Key : boolean = false, Scope(property, reference), "
+        "Flavor(DisableOverride, ToSubclass);\n"
+    )
+    (root / "DMTF" / "Core" / "CIM_Thing.mof").write_text(
+        "class CIM_Thing { [Key] string InstanceID; };\n"
+    )
+    code, out, err = invoke(repo, "-n", "root/default", "schema", "load", str(root))
+    assert code == 0, err
+    assert "1 classes" in out
+    code, out, _ = invoke(repo, "-n", "root/default", "get", "CIM_Thing")
+    assert code == 0
+    assert "InstanceID" in out
+    code, _, err = invoke(repo, "schema", "load", str(tmp_path))
+    assert code == 1
+    assert "WBEM_E_NOT_FOUND" in err

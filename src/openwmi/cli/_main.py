@@ -397,12 +397,35 @@ def mof_compile(
     """Compile MOF FILES into the namespace (all or nothing)."""
     c = _apply(ctx, namespace, repository, fmt)
     with c.services() as svc:
-        total: dict[str, int] = {}
-        for f in files:
-            for k, v in svc.compile_mof_file(f).items():
-                total[k] = total.get(k, 0) + v
+        total = svc.compile_mof_file(*files)
     summary = ", ".join(f"{v} {k}" for k, v in total.items())
     click.echo(f"compiled {len(files)} file(s) into {c.namespace}: {summary}")
+
+
+@cli.group()
+def schema() -> None:
+    """The DMTF CIM schema."""
+
+
+@schema.command(name="load")
+@click.argument(
+    "directory", type=click.Path(file_okay=False, exists=True, path_type=Path)
+)
+@_common
+@_pass
+def schema_load(
+    ctx: _Ctx,
+    directory: Path,
+    namespace: str | None,
+    repository: str | None,
+    fmt: str | None,
+) -> None:
+    """Load the DMTF CIM schema unpacked in DIRECTORY (its cim_schema_*.mof)."""
+    c = _apply(ctx, namespace, repository, fmt)
+    with c.services() as svc:
+        total = svc.load_schema(directory)
+    summary = ", ".join(f"{v} {k}" for k, v in total.items())
+    click.echo(f"loaded the CIM schema from {directory} into {c.namespace}: {summary}")
 
 
 cli.add_command(watch)

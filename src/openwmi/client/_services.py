@@ -31,7 +31,7 @@ from ..engine import (
     start_call_result,
     start_enumerator,
 )
-from ..errors import HResult, InvalidParameterError, ShuttingDownError
+from ..errors import HResult, InvalidParameterError, NotFoundError, ShuttingDownError
 from ..manager import check_flags
 from ..model import CIMClass, CIMInstance, ObjectPath
 from ._events import exec_notification_query as _enq
@@ -337,11 +337,31 @@ class Services:
 
         return compile_into(self._manager, self._namespace, text, filename=filename)
 
-    def compile_mof_file(self, path: str | Path) -> dict[str, int]:
+    def compile_mof_file(self, *paths: str | Path) -> dict[str, int]:
+        """Compile MOF files (``#pragma include`` resolved beside each file) as one
+        all-or-nothing unit."""
         self._check_open()
         from ..manager import compile_files_into
 
-        return compile_files_into(self._manager, self._namespace, [Path(path)])
+        return compile_files_into(
+            self._manager, self._namespace, [Path(p) for p in paths]
+        )
+
+    def load_schema(self, directory: str | Path) -> dict[str, int]:
+        """Load a DMTF CIM schema the user downloaded and unpacked: the newest
+        ``cim_schema_*.mof`` in ``directory`` (its includes resolve below it).
+
+        Raises:
+            NotFoundError: no ``cim_schema_*.mof`` in ``directory``.
+        """
+        self._check_open()
+        root = Path(directory)
+        candidates = sorted(root.glob("cim_schema_*.mof"), key=_schema_version)
+        if not candidates:
+            raise NotFoundError(
+                f"no cim_schema_*.mof in {root} (unpack the DMTF schema archive there)"
+            )
+        return self.compile_mof_file(candidates[-1])
 
     # --- providers ---------------------------------------------------------------------
     def register_provider(self, classname: str, provider: Any) -> None:
@@ -533,6 +553,12 @@ class Services:
 
         self._check_open()
         return AioServices(self)
+
+
+def _schema_version(path: Path) -> tuple[int, ...]:
+    """``cim_schema_2.54.1.mof`` → (2, 54, 1); unparsable parts sort first."""
+    core = path.stem.removeprefix("cim_schema_")
+    return tuple(int(p) if p.isdigit() else -1 for p in core.split("."))
 
 
 class _Shared:
