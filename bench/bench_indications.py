@@ -29,7 +29,7 @@ import httpx
 
 def percentile(values: list[float], q: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q / 100 * (len(s) - 1)))]
 
 
 # --- child: the listener ---------------------------------------------------------------
@@ -93,7 +93,8 @@ def main() -> None:
         text=True,
         bufsize=1,
     )
-    assert child.stdout is not None and child.stdin is not None
+    assert child.stdout is not None
+    assert child.stdin is not None
     tag, port = child.stdout.readline().split()
     assert tag == "PORT"
     listener_url = f"http://127.0.0.1:{port}"
