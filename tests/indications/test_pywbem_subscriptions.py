@@ -273,3 +273,22 @@ def test_indication_profiles_are_advertised(env: Env) -> None:
         registered_org="DMTF", registered_name="Indications"
     )
     assert [p["RegisteredVersion"] for p in dmtf] == ["1.2.2"]
+
+
+def test_modifying_the_destination_url_moves_delivery(
+    env: Env, listener: Listener, listener2: Listener
+) -> None:
+    with WBEMSubscriptionManager("t") as sm:
+        sid = sm.add_server(env.wbem_server())
+        _, d, _ = subscribe(sm, sid, listener)
+        env.put("T_Base", "to-first")
+        listener.wait_count(1)
+        conn = env.conn()
+        dest = conn.GetInstance(d.path)
+        dest["Destination"] = listener2.url
+        conn.ModifyInstance(dest, PropertyList=["Destination"])
+        env.put("T_Base", "to-second")
+        got = listener2.wait_count(1)
+        assert got[0]["TargetInstance"]["Name"] == "to-second"
+        assert [s.url for s in env.service.statistics()] == [listener2.url]
+    assert len(listener.received) == 1
