@@ -67,6 +67,16 @@ def _check_strings(query: object, language: object) -> None:
         raise InvalidParameterError(f"{_NAME}: the query is NULL or empty")
 
 
+def _remote(svc: Services) -> Any:
+    """The remote implementation when ``svc`` is a remote connection, else None
+    (``_remote_events``: a server-side indication subscription and a listener)."""
+    if type(svc._manager).__name__ != "RemoteManager":
+        return None
+    from . import _remote_events
+
+    return _remote_events
+
+
 def _failing(error: WbemError) -> Iterator[Any]:
     """A stream that fails at once: the error reaches the sink after start."""
     yield from ()
@@ -130,6 +140,9 @@ def exec_notification_query_async(
     _check_strings(query, language)
     if sink is None:
         raise InvalidParameterError(f"{_NAME}Async: the sink is NULL")
+    if (remote := _remote(svc)) is not None:
+        remote.remote_exec_notification_query_async(svc, query, sink, flags, language)
+        return
     events = events_of(svc._manager)
     try:
         sub = events.subscribe(svc.namespace, query, language)
@@ -177,6 +190,11 @@ def exec_notification_query(
             flags=flags,
         )
     _check_strings(query, language)
+    if (remote := _remote(svc)) is not None:
+        enum: Enumerator = remote.remote_exec_notification_query(
+            svc, query, flags, language
+        )
+        return enum
     sub = events_of(svc._manager).subscribe(svc.namespace, query, language)
     try:
         enum = start_enumerator(
@@ -241,6 +259,11 @@ def aio_exec_notification_query(
     """The asyncio form (Rule 3: query errors raise here, at the call)."""
     svc._check_open()
     _check_strings(query, language)
+    if (remote := _remote(svc)) is not None:
+        aio: EventStream = remote.remote_aio_exec_notification_query(
+            svc, query, language
+        )
+        return aio
     sub = events_of(svc._manager).subscribe(svc.namespace, query, language)
     shared = svc._shared
     stream = engine_stream(
