@@ -29,8 +29,9 @@ Rule 4: errors: a CIM status becomes the WbemError of spec §11.3 (the exact
         WMI code when openwmi's server named it); transport loss becomes one
         WBEM_E_TRANSPORT_FAILURE (``_remote_http`` Rule 1).
 Rule 5: embedded-only features (``register_provider``, MOF compilation,
-        ``explain``, event subscriptions, ``repository``) raise
-        ``NotSupportedError`` saying so.
+        ``explain``, the embedded event manager, ``repository``) raise
+        ``NotSupportedError`` saying so. Event subscriptions themselves work
+        remotely through CIM indications (``_remote_events``).
 """
 
 from __future__ import annotations
@@ -193,8 +194,8 @@ class RemoteManager:
     @property
     def events(self) -> Any:
         raise _embedded_only(
-            "event subscriptions (ExecNotificationQuery; CIM-XML indications "
-            "need a listener)"
+            "the embedded event manager (remote subscriptions go through "
+            "exec_notification_query[_async], delivered as CIM indications)"
         )
 
     @property
