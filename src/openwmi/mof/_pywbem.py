@@ -48,6 +48,7 @@ from ..model import (
     ObjectPath,
     Qualifier,
     QualifierDeclaration,
+    type_of_value,
 )
 
 __all__ = [
@@ -119,26 +120,20 @@ def value_from_pywbem(value: Any) -> Any:
 
 
 def _infer_type(value: Any) -> CIMType:
-    if isinstance(value, (list, tuple)):
-        for v in value:
-            if v is not None:
-                return _infer_type(v)
-        return CIMType.STRING
-    if isinstance(value, bool):
-        return CIMType.BOOLEAN
-    if isinstance(value, int):
-        return CIMType.SINT64 if value < 0 else CIMType.UINT64
-    if isinstance(value, float):
-        return CIMType.REAL64
-    if isinstance(value, (CIMDateTime, _dt.datetime, _dt.timedelta)):
-        return CIMType.DATETIME
-    if isinstance(value, ObjectPath):
+    """``type_of_value`` plus the model objects it cannot know (references,
+    embedded instances and classes)."""
+    probe = (
+        next((v for v in value if v is not None), None)
+        if isinstance(value, (list, tuple))
+        else value
+    )
+    if isinstance(probe, ObjectPath):
         return CIMType.REFERENCE
-    if isinstance(value, CIMInstance):
+    if isinstance(probe, CIMInstance):
         return CIMType.INSTANCE
-    if isinstance(value, CIMClass):
+    if isinstance(probe, CIMClass):
         return CIMType.OBJECT
-    return CIMType.STRING
+    return type_of_value(value)
 
 
 def _pywbem_type(cimtype: CIMType) -> str:
