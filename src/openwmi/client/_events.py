@@ -29,7 +29,7 @@ Rule 3 (spec §6.1). The semisynchronous form needs both
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..constants import WBEM_FLAG_FORWARD_ONLY, WBEM_FLAG_RETURN_IMMEDIATELY
@@ -106,7 +106,7 @@ def _stream_op(sub: Subscription) -> Enumerate:
     return _EventOp(_NAME, produce)
 
 
-def _close_with(call: Call | None, sub: Subscription) -> None:
+def _close_with(call: Call | None, sub: Any) -> None:
     """Close ``sub`` when the call is cancelled, even before its producer opened
     (a call cancelled or shut down before launch never opens its source)."""
     ctx = call.ctx if call is not None else None
@@ -144,15 +144,35 @@ def exec_notification_query_async(
         remote.remote_exec_notification_query_async(svc, query, sink, flags, language)
         return
     events = events_of(svc._manager)
+    start_subscription(
+        svc,
+        sink,
+        flags,
+        lambda: events.subscribe(svc.namespace, query, language),
+        _stream_op,
+    )
+
+
+def start_subscription(
+    svc: Services,
+    sink: ObjectSink,
+    flags: int,
+    subscribe: Callable[[], Any],
+    make_op: Callable[[Any], Enumerate],
+) -> None:
+    """Subscribe, then run the subscription as an engine call on ``sink``
+    (embedded and remote alike). A subscription that cannot be made reaches the
+    sink as the call's one final status (spec §1.3: checked after start); a
+    call cancelled before its producer opens still closes the subscription."""
     try:
-        sub = events.subscribe(svc.namespace, query, language)
+        sub = subscribe()
     except WbemError as exc:
         err = exc
         svc._start(Enumerate(_NAME, lambda ctx: _failing(err)), sink, flags)
         return
     try:
         call = svc._shared.engine().start(
-            _stream_op(sub),
+            make_op(sub),
             svc._shared.source,
             sink,
             flags=flags,

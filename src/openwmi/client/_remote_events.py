@@ -81,7 +81,6 @@ from ..protocol._export import decode_export_request
 from ..query._parser import check_query_language
 
 if TYPE_CHECKING:
-    from ..engine import Call
     from ._events import EventStream
     from ._remote import RemoteManager
     from ._services import Services
@@ -594,38 +593,20 @@ def _remote_op(sub: RemoteSubscription) -> Any:
     return _EventOp(_NAME, produce)
 
 
-def _close_with(call: Call | None, sub: RemoteSubscription) -> None:
-    ctx = call.ctx if call is not None else None
-    if ctx is not None:
-        ctx.on_cancel(sub.close)
-
-
 def remote_exec_notification_query_async(
     svc: Services, query: str, sink: ObjectSink, flags: int, language: str
 ) -> None:
     """``exec_notification_query_async`` over a remote connection (the checks
     before start are done by ``_events``; Rule 2 for the rest)."""
-    from ._events import _failing
-    from ._local import Enumerate
+    from ._events import start_subscription
 
-    try:
-        sub = remote_events_of(svc).subscribe(svc.namespace, query, language)
-    except WbemError as exc:
-        err = exc
-        svc._start(Enumerate(_NAME, lambda ctx: _failing(err)), sink, flags)
-        return
-    try:
-        call = svc._shared.engine().start(
-            _remote_op(sub),
-            svc._shared.source,
-            sink,
-            flags=flags,
-            namespace=svc.namespace,
-        )
-    except BaseException:
-        sub.close()
-        raise
-    _close_with(call, sub)
+    start_subscription(
+        svc,
+        sink,
+        flags,
+        lambda: remote_events_of(svc).subscribe(svc.namespace, query, language),
+        _remote_op,
+    )
 
 
 def remote_exec_notification_query(
@@ -644,6 +625,8 @@ def remote_exec_notification_query(
     except BaseException:
         sub.close()
         raise
+    from ._events import _close_with
+
     _close_with(enum.call, sub)
     return enum
 
