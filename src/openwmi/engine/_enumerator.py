@@ -25,7 +25,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from openwmi.constants import (
     WBEM_FLAG_FORWARD_ONLY,
@@ -143,7 +143,36 @@ class _Store:
             engine.cancel_call(call, "released")
 
 
-class Enumerator:
+class _Releasable:
+    """Release semantics shared by Enumerator and CallResult (spec §5.1
+    Release): ``close()``, the context manager and garbage collection drop this
+    handle's reference to the result store; the last one cancels the call."""
+
+    _store: _Store
+    _closed: bool
+
+    def close(self) -> None:
+        """Release: cancels the underlying call when the last handle is released."""
+        if not self._closed:
+            self._closed = True
+            self._store.drop_ref()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # GC may run anywhere (even holding engine locks): defer to the engine.
+        if not getattr(self, "_closed", True):
+            self._closed = True
+            st = self._store
+            if st.engine is not None:
+                st.engine._call_soon(st.drop_ref)
+
+
+class Enumerator(_Releasable):
     """IEnumWbemClassObject over a call started with ``start_enumerator``.
 
     Thread-safe; calls on one result set are served in FIFO order.
@@ -354,26 +383,6 @@ class Enumerator:
             raise self._store.error
         raise StopIteration
 
-    def close(self) -> None:
-        """Release: cancels the underlying call when the last clone is released."""
-        if not self._closed:
-            self._closed = True
-            self._store.drop_ref()
-
-    def __enter__(self) -> Enumerator:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        # GC may run anywhere (even holding engine locks): defer to the engine.
-        if not getattr(self, "_closed", True):
-            self._closed = True
-            st = self._store
-            if st.engine is not None:
-                st.engine._call_soon(st.drop_ref)
-
 
 def _notify(st: _Store) -> None:
     with st.cond:
@@ -430,7 +439,7 @@ def start_enumerator(
     return Enumerator(store)
 
 
-class CallResult:
+class CallResult(_Releasable):
     """IWbemCallResult for single-result operations (spec §5.2).
 
     Every getter takes a timeout in milliseconds and returns a tuple whose
@@ -487,25 +496,6 @@ class CallResult:
         if not st.wait_done(timeout_ms):
             return _S_TIMEDOUT, None
         return _S_OK, st.hresult
-
-    def close(self) -> None:
-        """Release: cancels the operation if it is still running."""
-        if not self._closed:
-            self._closed = True
-            self._store.drop_ref()
-
-    def __enter__(self) -> CallResult:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        if not getattr(self, "_closed", True):
-            self._closed = True
-            st = self._store
-            if st.engine is not None:
-                st.engine._call_soon(st.drop_ref)
 
 
 def start_call_result(
