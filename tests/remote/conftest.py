@@ -22,6 +22,7 @@ from openwmi.model import ObjectPath
 from openwmi.repository import SQLiteRepository
 from openwmi.server import UsersFile
 from openwmi.server._run import ServerThread, build_app
+from openwmi.testing import EndlessProvider
 
 NS = "root/cimv2"
 
@@ -82,26 +83,6 @@ class MethodProvider:
             self.slow_done.set()
             return {"ReturnValue": 0, "Back": params["Text"]}
         raise AssertionError(method)
-
-
-class EndlessProvider:
-    """An endless enumeration; ``closed`` is set when its generator is closed."""
-
-    def __init__(self) -> None:
-        self.produced = 0
-        self.started = threading.Event()
-        self.closed = threading.Event()
-
-    def enumerate_instances(self, ctx: Any, classname: str) -> Any:
-        self.started.set()
-        try:
-            i = 0
-            while True:
-                self.produced += 1
-                yield {"Name": f"e{i:08d}"}
-                i += 1
-        finally:
-            self.closed.set()
 
 
 @dataclass

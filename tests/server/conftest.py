@@ -4,7 +4,6 @@ gated enumeration provider; pywbem connections to it."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from openwmi.model import ObjectPath
 from openwmi.repository import SQLiteRepository
 from openwmi.server import CIMXMLApp, Limits, UsersFile
 from openwmi.server._run import ServerThread, build_app
-from openwmi.testing import FakeClock
+from openwmi.testing import EndlessProvider, FakeClock
 
 MOF = """
 class T_Base {
@@ -67,32 +66,12 @@ class MethodProvider:
         raise AssertionError(method)
 
 
-class GatedProvider:
-    """An endless enumeration that records how far it got and when it was closed."""
-
-    def __init__(self) -> None:
-        self.produced = 0
-        self.closed = threading.Event()
-        self.started = threading.Event()
-
-    def enumerate_instances(self, ctx: Any, classname: str) -> Any:
-        self.started.set()
-        try:
-            i = 0
-            while True:
-                self.produced += 1
-                yield {"Name": f"g{i:08d}"}
-                i += 1
-        finally:
-            self.closed.set()
-
-
 @dataclass
 class Env:
     manager: ObjectManager
     app: CIMXMLApp
     server: ServerThread
-    gated: GatedProvider
+    gated: EndlessProvider
     clock: FakeClock
 
     @property
@@ -105,11 +84,11 @@ class Env:
         return pywbem.WBEMConnection(self.url, default_namespace=ns, timeout=30, **kw)
 
 
-def make_manager() -> tuple[ObjectManager, GatedProvider]:
+def make_manager() -> tuple[ObjectManager, EndlessProvider]:
     manager = ObjectManager(SQLiteRepository(":memory:"))
     compile_into(manager, "root/cimv2", MOF)
     manager.register_provider("root/cimv2", "T_Calc", MethodProvider())
-    gated = GatedProvider()
+    gated = EndlessProvider("g")
     manager.register_provider("root/cimv2", "T_Gated", gated)
     return manager, gated
 

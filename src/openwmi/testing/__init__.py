@@ -6,6 +6,7 @@ openwmi.errors/constants and the stdlib; never the object manager or the wire.
 """
 
 from ._clock import FakeClock as FakeClock
+from ._gates import EndlessProvider as EndlessProvider
 from ._gates import FaultySource as FaultySource
 from ._gates import Gate as Gate
 from ._gates import GatedSource as GatedSource
@@ -18,6 +19,7 @@ from ._sinks import running_engine as running_engine
 from ._sinks import wait_until as wait_until
 
 __all__ = [
+    "EndlessProvider",
     "FakeClock",
     "FaultySource",
     "Gate",

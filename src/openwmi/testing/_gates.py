@@ -236,3 +236,27 @@ class ListSource:
     async def _async(self) -> AsyncIterator[Any]:
         for obj in self.objects:
             yield obj
+
+
+class EndlessProvider:
+    """An in-process provider whose enumeration never ends (``{"Name": f"{prefix}00000000"}``,
+    …): ``started`` is set on the first pull, ``produced`` counts objects, and
+    ``closed`` is set when its generator is closed — proof that a cancel, a
+    CloseEnumeration or a disconnect reached the provider."""
+
+    def __init__(self, prefix: str = "e") -> None:
+        self.prefix = prefix
+        self.produced = 0
+        self.started = threading.Event()
+        self.closed = threading.Event()
+
+    def enumerate_instances(self, ctx: Any, classname: str) -> Any:
+        self.started.set()
+        try:
+            i = 0
+            while True:
+                self.produced += 1
+                yield {"Name": f"{self.prefix}{i:08d}"}
+                i += 1
+        finally:
+            self.closed.set()
